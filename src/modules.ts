@@ -7,6 +7,7 @@
 import { ModuleInit } from "./qom/module.js";
 import { TypeRegistry } from "./qom/type.js";
 import { registerQomBaseTypes } from "./qom/types.js";
+import { registerHwCoreTypes } from "./hw/core/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -15,6 +16,7 @@ export interface ModuleContext {
 /** Queues every module's initializer. Nothing is registered until callInit runs them. */
 export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerQomBaseTypes(ctx.types));
+  modules.register("qom", (ctx) => registerHwCoreTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */
