@@ -15,6 +15,7 @@ import {
   FEATURE_WORD_INFO,
   FW,
   emptyFeatureWords,
+  featureNamesOf,
   featurePropertyNames,
   findFeature,
   FEATURE_ALIASES,
@@ -268,6 +269,11 @@ export class X86CpuConfig {
   /** The property of that name on this CPU type, if any. */
   propertySpec(name: string): X86CpuPropertySpec | undefined {
     if (findFeature(name)) return FEATURE_PROPERTY_SPEC;
+    const target = X86_CPU_PROPERTY_ALIASES[name];
+    if (target !== undefined) {
+      const spec = X86_CPU_PROPERTY_MAP.get(target)!;
+      return { ...spec, get: (cfg) => spec.get(cfg, target), ...(spec.set ? { set: (cfg, v) => spec.set!(cfg, v, target) } : {}) };
+    }
     if ((name === "migratable" || name === "host-cache-info") && !this.hasBoolProperty(name)) return undefined;
     return X86_CPU_PROPERTY_MAP.get(name);
   }
@@ -436,11 +442,18 @@ export const X86_CPU_PROPERTIES: readonly X86CpuPropertySpec[] = [
       cfg.tscKhz = Math.floor(hz / 1000);
     },
   },
+  { name: "unavailable-features", type: "strList", get: (cfg) => featureNamesOf(cfg.filteredFeatures) },
   { name: "feature-words", type: "X86CPUFeatureWordInfo", get: (cfg) => featureWordsInfo(cfg.features) },
   { name: "filtered-features", type: "X86CPUFeatureWordInfo", get: (cfg) => featureWordsInfo(cfg.filteredFeatures) },
   boolSpec("migratable"),
   boolSpec("host-cache-info"),
 ];
+
+/** Non-feature alias properties every x86 CPU object gets. */
+export const X86_CPU_PROPERTY_ALIASES: Readonly<Record<string, string>> = {
+  "hv-apicv": "hv-avic",
+  lbr_fmt: "lbr-fmt",
+};
 
 const X86_CPU_PROPERTY_MAP: ReadonlyMap<string, X86CpuPropertySpec> = new Map(X86_CPU_PROPERTIES.map((p) => [p.name, p]));
 

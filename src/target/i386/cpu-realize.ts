@@ -239,15 +239,21 @@ export function filterX86CpuFeatures(cfg: X86CpuConfig, verbose: boolean, warnin
 /**
  * Realize a CPU under TCG. Throws QomError with QEMU's text where QEMU's
  * realize fails; returns the frozen CPUID state and the warnings printed.
+ * Warnings are appended to `warnings` as they happen, so a caller passing
+ * its own array still has those QEMU printed before failing.
  */
 export function realizeX86Cpu(
   cfg: X86CpuConfig,
   topo: X86Topology,
   pm: PlusMinusFeatures = { plus: [], minus: [] },
+  warnings: string[] = [],
 ): X86RealizeResult {
-  const warnings: string[] = [];
   const apicId = cfg.uint("apic-id");
   if (apicId === UNASSIGNED_APIC_ID) throw new QomError("apic-id property was not initialized properly");
+
+  // Hyper-V identification defaults are filled in even without KVM.
+  cfg.hvVendorId ??= "Microsoft Hv";
+  if (Buffer.byteLength(cfg.hvVendorId) > 12) warnings.push("hv-vendor-id truncated to 12 characters");
 
   expandX86CpuFeatures(cfg, pm, topo, warnings);
 
