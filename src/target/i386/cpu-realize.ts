@@ -77,6 +77,10 @@ export interface PlusMinusFeatures {
   readonly minus: readonly string[];
 }
 
+/** Start of the warning an AMD model without topoext gets for threads > 1;
+ * the text carries QEMU's unprefixed hint as a second line. */
+export const AMD_HT_WARNING_PREFIX = "This family of AMD CPU doesn't support hyperthreading";
+
 /** Physical address bits TCG reports for 64-bit CPUs by default. */
 const TCG_PHYS_ADDR_BITS = 40;
 /** Largest phys-bits the x86_64 target accepts. */
@@ -308,7 +312,10 @@ export function realizeX86Cpu(
   }
 
   if (isAmd && !(cfg.features[FW.FEAT_8000_0001_ECX]! & EXT3_TOPOEXT) && topo.threads > 1) {
-    warnings.push(`This family of AMD CPU doesn't support hyperthreading(${topo.threads})`);
+    // QEMU prints this (with its hint line) for the first such CPU only.
+    warnings.push(
+      `${AMD_HT_WARNING_PREFIX}(${topo.threads})\nPlease configure -smp options properly or try enabling topoext feature.`,
+    );
   }
 
   cfg.realized = true;

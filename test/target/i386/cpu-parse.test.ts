@@ -117,3 +117,14 @@ describe("-cpu parsing as QEMU 7.2", () => {
     expect(run("host").error).toBe("CPU model 'host' requires KVM or HVF");
   });
 });
+
+describe("realize warnings that depend on -smp", () => {
+  it("warn AMD models without topoext about threads, with QEMU's hint line", () => {
+    const { config, parsed } = x86CpuConfigFromOption("qemu64");
+    config.setUint("apic-id", 0);
+    const { warnings } = realizeX86Cpu(config, { cores: 2, threads: 2, dies: 1 }, parsed);
+    expect(warnings).toEqual([
+      "This family of AMD CPU doesn't support hyperthreading(2)\nPlease configure -smp options properly or try enabling topoext feature.",
+    ]);
+  });
+});
