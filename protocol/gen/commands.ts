@@ -48,9 +48,9 @@ export const queryTarget: CommandDescriptor<"query-target"> = { name: "query-tar
 export const queryUuid: CommandDescriptor<"query-uuid"> = { name: "query-uuid", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const systemReset: CommandDescriptor<"system_reset"> = { name: "system_reset", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const systemPowerdown: CommandDescriptor<"system_powerdown"> = { name: "system_powerdown", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryKvm: CommandDescriptor<"query-kvm"> = { name: "query-kvm", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const memsave: CommandDescriptor<"memsave"> = { name: "memsave", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const pmemsave: CommandDescriptor<"pmemsave"> = { name: "pmemsave", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
-export const queryKvm: CommandDescriptor<"query-kvm"> = { name: "query-kvm", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryHotpluggableCpus: CommandDescriptor<"query-hotpluggable-cpus"> = { name: "query-hotpluggable-cpus", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const queryBalloon: CommandDescriptor<"query-balloon"> = { name: "query-balloon", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryCpuModelExpansion: CommandDescriptor<"query-cpu-model-expansion"> = { name: "query-cpu-model-expansion", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
@@ -102,9 +102,9 @@ export const commandDescriptors: { readonly [Name in QmpCommandName]: CommandDes
   "query-uuid": queryUuid,
   "system_reset": systemReset,
   "system_powerdown": systemPowerdown,
+  "query-kvm": queryKvm,
   "memsave": memsave,
   "pmemsave": pmemsave,
-  "query-kvm": queryKvm,
   "query-hotpluggable-cpus": queryHotpluggableCpus,
   "query-balloon": queryBalloon,
   "query-cpu-model-expansion": queryCpuModelExpansion,
@@ -125,7 +125,7 @@ export const commandDescriptors: { readonly [Name in QmpCommandName]: CommandDes
 };
 
 /** Every command name, in schema order. */
-export const commandNames: readonly QmpCommandName[] = ["query-status","query-block","query-chardev","query-tpm-models","query-tpm-types","query-display-options","query-migrate-capabilities","migrate-recover","migrate-pause","qmp_capabilities","query-version","query-commands","quit","query-qmp-schema","qom-list","qom-get","qom-set","qom-list-types","qom-list-properties","object-add","object-del","device-list-properties","device_add","device_del","query-cpus-fast","query-machines","query-current-machine","query-target","query-uuid","system_reset","system_powerdown","memsave","pmemsave","query-kvm","query-hotpluggable-cpus","query-balloon","query-cpu-model-expansion","query-cpu-definitions","yank","query-yank","query-name","stop","cont","human-monitor-command","query-command-line-options","query-sev-capabilities","query-sgx-capabilities","machine-create","machine-list","machine-delete","machine-start"];
+export const commandNames: readonly QmpCommandName[] = ["query-status","query-block","query-chardev","query-tpm-models","query-tpm-types","query-display-options","query-migrate-capabilities","migrate-recover","migrate-pause","qmp_capabilities","query-version","query-commands","quit","query-qmp-schema","qom-list","qom-get","qom-set","qom-list-types","qom-list-properties","object-add","object-del","device-list-properties","device_add","device_del","query-cpus-fast","query-machines","query-current-machine","query-target","query-uuid","system_reset","system_powerdown","query-kvm","memsave","pmemsave","query-hotpluggable-cpus","query-balloon","query-cpu-model-expansion","query-cpu-definitions","yank","query-yank","query-name","stop","cont","human-monitor-command","query-command-line-options","query-sev-capabilities","query-sgx-capabilities","machine-create","machine-list","machine-delete","machine-start"];
 
 /** Every event name, in schema order. */
 export const eventNames: readonly QmpEventName[] = ["SHUTDOWN","POWERDOWN","RESET","STOP","RESUME","DEVICE_DELETED","DEVICE_UNPLUG_GUEST_ERROR","BALLOON_CHANGE"];

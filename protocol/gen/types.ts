@@ -1247,9 +1247,9 @@ export interface QmpCommands {
   "query-uuid": { args: QEmpty; ret: UuidInfo };
   "system_reset": { args: QEmpty; ret: QEmpty };
   "system_powerdown": { args: QEmpty; ret: QEmpty };
+  "query-kvm": { args: QEmpty; ret: KvmInfo };
   "memsave": { args: MemsaveArg; ret: QEmpty };
   "pmemsave": { args: PmemsaveArg; ret: QEmpty };
-  "query-kvm": { args: QEmpty; ret: KvmInfo };
   "query-hotpluggable-cpus": { args: QEmpty; ret: HotpluggableCPU[] };
   "query-balloon": { args: QEmpty; ret: BalloonInfo };
   "query-cpu-model-expansion": { args: QueryCpuModelExpansionArg; ret: CpuModelExpansionInfo };
@@ -1302,9 +1302,9 @@ export interface QmpControlCommands {
   "query-uuid": { args: { machine?: string }; ret: UuidInfo };
   "system_reset": { args: { machine?: string }; ret: QEmpty };
   "system_powerdown": { args: { machine?: string }; ret: QEmpty };
+  "query-kvm": { args: { machine?: string }; ret: KvmInfo };
   "memsave": { args: MemsaveArg & { machine?: string }; ret: QEmpty };
   "pmemsave": { args: PmemsaveArg & { machine?: string }; ret: QEmpty };
-  "query-kvm": { args: { machine?: string }; ret: KvmInfo };
   "query-hotpluggable-cpus": { args: { machine?: string }; ret: HotpluggableCPU[] };
   "query-balloon": { args: { machine?: string }; ret: BalloonInfo };
   "query-cpu-model-expansion": { args: QueryCpuModelExpansionArg & { machine?: string }; ret: CpuModelExpansionInfo };
