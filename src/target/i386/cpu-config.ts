@@ -394,7 +394,8 @@ export const X86_CPU_PROPERTIES: readonly X86CpuPropertySpec[] = [
   {
     name: "hv-vendor-id",
     type: "str",
-    get: (cfg) => cfg.hvVendorId ?? null,
+    // An unset string property reads as "" in QEMU 7.2.
+    get: (cfg) => cfg.hvVendorId ?? "",
     set: (cfg, v, name) => {
       cfg.hvVendorId = v.typeStr(name);
     },
