@@ -96,9 +96,6 @@ const INT_DEFAULTS: Readonly<Record<string, { readonly type: "uint8" | "uint16" 
   "x-hv-max-vps": { type: "int32", value: -1 },
 };
 
-/** Accelerators whose CPUID data qomd can model. */
-export type X86Accel = "tcg";
-
 export interface X86CpuConfigOptions {
   /** Version unversioned model names resolve to (machine type's choice). */
   readonly defaultVersion?: number | "latest";

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { x86CpuConfigFromOption } from "../../../src/target/i386/cpu-parse.js";
-import { realizeX86Cpu, type X86Topology } from "../../../src/target/i386/cpu-realize.js";
+import { apicIdFromCpuIndex, realizeX86Cpu, type X86Topology } from "../../../src/target/i386/cpu-realize.js";
 import { cpuid } from "../../../src/target/i386/cpuid.js";
 
 const fixture = (name: string): string =>
@@ -83,5 +83,14 @@ describe("cpuid live state", () => {
     expect(cpuid(state, 1, 0).ebx >>> 24).toBe(5);
     expect(cpuid(state, 0xb, 1).edx).toBe(5);
     expect(cpuid(state, 0x8000001e, 0)).toEqual({ eax: 5, ebx: 0x100, ecx: 1, edx: 0 });
+  });
+});
+
+describe("APIC ids", () => {
+  it("pack thread, core, die and package fields like QEMU's pc machine", () => {
+    const t = { threads: 2, cores: 3, dies: 1 };
+    expect([0, 1, 2, 3, 5, 6, 7].map((i) => apicIdFromCpuIndex(i, t))).toEqual([0, 1, 2, 3, 5, 8, 9]);
+    expect([2, 4, 6].map((i) => apicIdFromCpuIndex(i, { threads: 1, cores: 2, dies: 2 }))).toEqual([2, 4, 6]);
+    expect(apicIdFromCpuIndex(3, { threads: 1, cores: 3, dies: 1 })).toBe(4);
   });
 });
