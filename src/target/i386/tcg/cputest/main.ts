@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * qomd-cputest FILE… — run SingleStepTests-format files (.json or .json.gz)
+ * against the tcg interpreter and print "N passed, M failed".
+ *
+ *   -v            print every failure with what differed
+ *   --cpu 8086|286  force the CPU (default: from metadata.json beside the file, or the path)
+ */
+import { runSstFile } from "./sst.js";
+import type { SstCpu } from "./sst.js";
+
+export function main(argv: string[]): number {
+  let verbose = false;
+  let cpu: SstCpu | undefined;
+  const files: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === "-v" || a === "--verbose") verbose = true;
+    else if (a === "--cpu") {
+      const v = argv[++k];
+      if (v !== "8086" && v !== "286") {
+        process.stderr.write(`qomd-cputest: --cpu must be 8086 or 286\n`);
+        return 2;
+      }
+      cpu = Number(v) as SstCpu;
+    } else if (a === "-h" || a === "--help") {
+      process.stdout.write("Usage: qomd-cputest [-v] [--cpu 8086|286] FILE...\n");
+      return 0;
+    } else files.push(a);
+  }
+  if (files.length === 0) {
+    process.stderr.write("Usage: qomd-cputest [-v] [--cpu 8086|286] FILE...\n");
+    return 2;
+  }
+  let passed = 0, failed = 0;
+  for (const f of files) {
+    const r = runSstFile(f, { cpu });
+    passed += r.passed;
+    failed += r.failed;
+    if (verbose) {
+      for (const x of r.failures) process.stdout.write(`FAIL ${x.form} #${x.idx} ${x.name} [${x.hash.slice(0, 12)}]: ${x.reason}\n`);
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
