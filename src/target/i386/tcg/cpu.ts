@@ -338,9 +338,12 @@ export class X86Cpu {
     return this.raise(EXC_GP, err);
   }
 
-  /** The fault for a bad access through segment `s`: #SS for the stack, #GP otherwise. */
+  /**
+   * The fault for a bad access through segment `s`: #SS for the stack in
+   * protected mode, #GP otherwise (a real-mode overrun is #GP even through SS).
+   */
   segFault(s: number): never {
-    return this.raise(s === SS ? EXC_SS : EXC_GP, 0);
+    return this.raise(s === SS && this.protectedMode() ? EXC_SS : EXC_GP, 0);
   }
 
   // ---------------------------------------------------------------- segmented memory access

@@ -114,11 +114,11 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
   const fetch = (): number => {
     const b = c.fetchCode(((eip + k) & wrap) >>> 0);
     k++;
-    if (level >= 386 && k > 15) c.raise(EXC_GP, 0);
-    if (level === 286 && k > 10) c.raise(EXC_UD);
+    // Over-long instructions (piled-up prefixes): 15 bytes from the 386 on, 10 on the 286.
+    if ((level >= 386 && k > 15) || (level === 286 && k > 10)) c.raise(EXC_GP, 0);
     return b;
   };
-  let o32 = c.cs32, a32 = c.cs32, seg = -1, rep = 0, lock = false, prefixes = 0, repFirst = false;
+  let o32 = c.cs32, a32 = c.cs32, seg = -1, rep = 0, lock = false, prefixes = 0;
   let b: number;
   for (;;) {
     b = fetch();
@@ -130,8 +130,8 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
       case 0x67: if (level >= 386) a32 = !c.cs32; else isPrefix = false; break;
       case 0xf0: lock = true; break;
       case 0xf1: if (level === 86) lock = true; else isPrefix = false; break;
-      case 0xf2: rep = 2; if (prefixes === 0) repFirst = true; break;
-      case 0xf3: rep = 1; if (prefixes === 0) repFirst = true; break;
+      case 0xf2: rep = 2; break;
+      case 0xf3: rep = 1; break;
       default: isPrefix = false;
     }
     if (!isPrefix) break;
@@ -167,7 +167,6 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
   i.rep = rep;
   i.lock = lock;
   i.prefixes = prefixes;
-  i.repFirst = repFirst;
   i.hasSegOverride = seg >= 0;
   i.terminates = (info & T) !== 0;
   i.seg = seg >= 0 ? seg : DS;

@@ -37,12 +37,10 @@ export class Insn {
   /** Immediates (sign-extended where the encoding says so); imm2 is the second one (far pointers, ENTER). */
   imm = 0;
   imm2 = 0;
-  /** Number of prefix bytes (8086 REP IDIV quirk, restart of interrupted string ops). */
+  /** Number of prefix bytes. */
   prefixes = 0;
   /** Control may leave the straight line (or the mode may change): the block ends here. */
   terminates = false;
-  /** The first prefix was a REP (the 8086 negates IDIV results then). */
-  repFirst = false;
 
   constructor(h: Handler) {
     this.h = h;

@@ -278,7 +278,8 @@ export function shift(c: X86Cpu, kind: number, v: number, count: number, bits: n
       r = count >= bits ? 0 : v >>> count;
       cf = count <= bits ? (v >>> (count - 1)) & 1 : 0;
       if (bits === 32) r |= 0;
-      of = (v & sign) !== 0;
+      // OF is the operand's old sign for a one-bit shift; the 286 clears it for longer ones.
+      of = count === 1 || c.level !== 286 ? (v & sign) !== 0 : false;
       c.setLogic(sign, r);
       c.putFlags(CF | OF | AF, (cf ? CF : 0) | (of ? OF : 0));
       return r;

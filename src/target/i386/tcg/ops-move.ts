@@ -215,19 +215,22 @@ const popa: Handler = (c, i) => {
 
 // ---------------------------------------------------------------- segment registers
 
+/** The segment register a MOV Sw form names: the 8086 ignores bit 2; later CPUs have no registers 6 and 7 (and the 286 none past DS). */
+function sregOf(c: X86Cpu, reg: number): number {
+  if (c.level === 86) return reg & 3;
+  if (reg > (c.level === 286 ? 3 : 5)) c.raise(EXC_UD);
+  return reg;
+}
 const movEwSw: Handler = (c, i) => {
-  const s = i.reg & 7;
-  if (s > 5) c.raise(EXC_UD);
-  const v = c.segSel[c.level <= 286 ? s & 3 : s];
+  const v = c.segSel[sregOf(c, i.reg)];
   if (i.mod === 3) {
     if (i.o32) c.r32[i.rm] = v;
     else c.r16[i.rm << 1] = v;
   } else c.wr16(i.seg, ea(c, i), v);
 };
 const movSwEw: Handler = (c, i) => {
-  let s = i.reg & 7;
-  if (c.level <= 286) s &= 3;
-  if (s > 5 || (s === CS && c.level !== 86)) c.raise(EXC_UD);
+  const s = sregOf(c, i.reg);
+  if (s === CS && c.level !== 86) c.raise(EXC_UD);
   const v = getRM16(c, i);
   if (s === CS) c.loadRealSeg(CS, v);
   else loadSeg(c, s, v);

@@ -24,8 +24,8 @@ function mulFlags(c: X86Cpu, sign: number, low: number, overflow: boolean): void
 function divide(c: X86Cpu, i: Insn, byte: boolean, signed: boolean): void {
   const src = byte ? getRM8(c, i) : i.o32 ? getRM32(c, i) : getRM16(c, i);
   if (src === 0) c.raise(EXC_DE);
-  // The 8086 negates the quotient when the instruction begins with a REP prefix.
-  const negate = c.level === 86 && i.repFirst && signed;
+  // The 8086 negates the quotient when the instruction carries a REP prefix (microcode reuses the flag).
+  const negate = c.level === 86 && i.rep !== 0 && signed;
   // The 8086 cannot produce the most negative quotient; later CPUs can.
   const minQ = c.level === 86 ? 1 : 0;
   if (byte) {
@@ -86,7 +86,7 @@ function divide(c: X86Cpu, i: Insn, byte: boolean, signed: boolean): void {
 }
 
 function multiply(c: X86Cpu, i: Insn, byte: boolean, signed: boolean): void {
-  const negate = c.level === 86 && i.repFirst && signed;
+  const negate = c.level === 86 && i.rep !== 0 && signed;
   if (byte) {
     const s = getRM8(c, i);
     let p = signed ? ((c.r8[0] << 24) >> 24) * ((s << 24) >> 24) : c.r8[0] * s;
@@ -206,7 +206,8 @@ const das: Handler = (c) => {
   if ((al & 0xf) > 9 || af) {
     al = (al - 6) & 0xff;
     a = true;
-    cf = oldCF | (old < 6 ? 1 : 0);
+    // The borrow out of the low digit sets CF from the 286 on; the 8086 keeps the old CF.
+    cf = oldCF | (old < 6 && c.level !== 86 ? 1 : 0);
   }
   const limit = c.level === 86 && af ? 0x9f : 0x99;
   if (old > limit || oldCF) {

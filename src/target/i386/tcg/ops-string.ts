@@ -1,5 +1,6 @@
 /** String instructions (MOVS CMPS STOS LODS SCAS INS OUTS) with REP prefixes, and port I/O. */
 import type { X86Cpu } from "./cpu.js";
+import { FAULT } from "./cpu.js";
 import { DF, ES, EXC_GP, IOPL, VM } from "./constants.js";
 import type { Handler, Insn } from "./insn.js";
 import { alu } from "./ops-alu.js";
@@ -45,7 +46,6 @@ function wr(c: X86Cpu, s: number, off: number, v: number, size: number): void {
 
 function once(c: X86Cpu, i: Insn, kind: number, size: number): void {
   const a32 = i.a32;
-  const d = (c.flags & DF) !== 0 ? -size : size;
   const si = a32 ? c.r32[6] >>> 0 : c.r16[12];
   const di = a32 ? c.r32[7] >>> 0 : c.r16[14];
   const sign = size === 1 ? 0x80 : size === 2 ? 0x8000 : 0x80000000 | 0;
@@ -83,6 +83,13 @@ function once(c: X86Cpu, i: Insn, kind: number, size: number): void {
       ioOut(c, c.r16[4], rd(c, i.seg, si, size), size as 1 | 2 | 4);
       break;
   }
+  advance(c, i, kind, size);
+}
+
+/** Step SI and/or DI past the element just processed. */
+function advance(c: X86Cpu, i: Insn, kind: number, size: number): void {
+  const a32 = i.a32;
+  const d = (c.flags & DF) !== 0 ? -size : size;
   const movesSi = kind === MOVS || kind === CMPS || kind === LODS || kind === OUTS;
   const movesDi = kind !== LODS && kind !== OUTS;
   if (a32) {
@@ -94,9 +101,57 @@ function once(c: X86Cpu, i: Insn, kind: number, size: number): void {
   }
 }
 
+/**
+ * One element on the 286. Its microcode steps SI/DI right after each access,
+ * and a word overrunning offset FFFF is reported after that step, so the
+ * register that faulted (and any stepped before it) has already moved; the
+ * count of a REP has been taken too. Other CPUs leave everything unchanged.
+ */
+function once286(c: X86Cpu, i: Insn, kind: number, size: number, counted: boolean): void {
+  if (c.level !== 286) {
+    once(c, i, kind, size);
+    return;
+  }
+  const d = (c.flags & DF) !== 0 ? -size : size;
+  const step = (reg: number, s: number, write: boolean, v: number): number => {
+    const off = c.r16[reg << 1];
+    c.r16[reg << 1] = off + d;
+    try {
+      if (write) {
+        wr(c, s, off, v, size);
+        return 0;
+      }
+      return rd(c, s, off, size);
+    } catch (e) {
+      if (counted && e === FAULT) c.r16[2] = c.r16[2] - 1;
+      throw e;
+    }
+  };
+  const sign = size === 1 ? 0x80 : 0x8000, mask = size === 1 ? 0xff : 0xffff;
+  const acc = size === 1 ? c.r8[0] : c.r16[0];
+  switch (kind) {
+    case MOVS: step(7, ES, true, step(6, i.seg, false, 0)); break;
+    case CMPS: {
+      const b = step(7, ES, false, 0);
+      alu(c, 7, step(6, i.seg, false, 0), b, sign, mask);
+      break;
+    }
+    case STOS: step(7, ES, true, acc); break;
+    case LODS: {
+      const v = step(6, i.seg, false, 0);
+      if (size === 1) c.r8[0] = v;
+      else c.r16[0] = v;
+      break;
+    }
+    case SCAS: alu(c, 7, acc, step(7, ES, false, 0), sign, mask); break;
+    case INS: step(7, ES, true, c.bus.ioRead(c.r16[4], size as 1 | 2 | 4)); break;
+    default: c.bus.ioWrite(c.r16[4], step(6, i.seg, false, 0), size as 1 | 2 | 4); break;
+  }
+}
+
 function stringOp(c: X86Cpu, i: Insn, kind: number, size: number): void {
   if (i.rep === 0) {
-    once(c, i, kind, size);
+    once286(c, i, kind, size, false);
     return;
   }
   const compare = kind === CMPS || kind === SCAS;
@@ -109,7 +164,7 @@ function stringOp(c: X86Cpu, i: Insn, kind: number, size: number): void {
       c.eip = c.cs32 ? c.eip : c.eip & 0xffff;
       return;
     }
-    once(c, i, kind, size);
+    once286(c, i, kind, size, true);
     if (i.a32) c.r32[1] = cnt - 1;
     else c.r16[2] = cnt - 1;
     if (compare && (i.rep === 1 ? !c.getZF() : c.getZF())) return;

@@ -163,8 +163,11 @@ function readExt(c: X86Cpu, i: Insn, off: number): number {
 
 const esc: Handler = (c, i) => {
   if (c.level <= 286) {
-    // No coprocessor: the CPU only computes the operand address.
-    if (i.mod !== 3) ea(c, i);
+    // No coprocessor: the 8086 only computes the operand address; the 286 also reads it.
+    if (i.mod !== 3) {
+      const off = ea(c, i);
+      if (c.level === 286) c.rd16(i.seg, off);
+    }
     return;
   }
   if ((c.cr0 & (CR0_EM | CR0_TS)) !== 0) c.raise(EXC_NM);
