@@ -8,6 +8,7 @@ import { ModuleInit } from "./qom/module.js";
 import { TypeRegistry } from "./qom/type.js";
 import { registerQomBaseTypes } from "./qom/types.js";
 import { registerHwCoreTypes } from "./hw/core/types.js";
+import { registerExecTypes } from "./exec/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -17,6 +18,7 @@ export interface ModuleContext {
 export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerQomBaseTypes(ctx.types));
   modules.register("qom", (ctx) => registerHwCoreTypes(ctx.types));
+  modules.register("qom", (ctx) => registerExecTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */
