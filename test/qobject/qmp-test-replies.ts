@@ -11,12 +11,18 @@ import type { JsonMessage } from "../../src/qobject/json-streamer.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../src/qobject/json-value.js";
 import { qdictKeyOrder } from "../../src/qobject/qdict-order.js";
 
-function genericError(desc: string, id: JsonValue | undefined): string {
+function genericError(desc: string, id: JsonValue | undefined): JsonObject {
   const error = { class: "GenericError", desc };
-  return toQmpJson(id === undefined ? { error } : { id, error });
+  return id === undefined ? { error } : { id, error };
 }
 
+/** The response line QEMU sends for one input message (compact, without CRLF). */
 export function replyFor(message: JsonMessage): string {
+  return toQmpJson(replyValue(message));
+}
+
+/** The response QEMU builds for one input message. */
+export function replyValue(message: JsonMessage): JsonObject {
   if ("error" in message) return genericError(message.error, undefined);
   const request = message.value;
   if (!isJsonObject(request)) return genericError("QMP input must be a JSON object", undefined);
@@ -32,9 +38,10 @@ export function replyFor(message: JsonMessage): string {
   if (request.execute === undefined) return genericError("QMP input lacks member 'execute'", id);
   let result: JsonObject;
   if (request.execute === "query-name") result = {};
-  else if (request.execute === "query-status") result = { status: "prelaunch", singlestep: false, running: false };
+  // Members in QAPI declaration order, the order QEMU inserts them.
+  else if (request.execute === "query-status") result = { running: false, singlestep: false, status: "prelaunch" };
   else throw new Error(`test helper does not know ${String(request.execute)}`);
-  return toQmpJson(id === undefined ? { return: result } : { return: result, id });
+  return id === undefined ? { return: result } : { return: result, id };
 }
 
 export interface CapturedCase {
