@@ -29,6 +29,11 @@ export class Block {
   hi0 = 0;
   lo1 = -1;
   hi1 = -1;
+  /** The block that last followed this one, valid while EIP, CS base and the TLB epoch match. */
+  link: Block | undefined = undefined;
+  linkEip = -1;
+  linkCsBase = 0;
+  linkEpoch = -1;
   constructor(readonly phys: number, readonly code32: boolean) {}
 }
 
@@ -40,6 +45,9 @@ export class BlockCache {
   private chunks = new Uint8Array(0);
   /** One byte per RAM page: some block lives on it. */
   private codePages = new Uint8Array(0);
+
+  /** Bumped whenever linear→physical mappings may have changed; block links from older epochs are ignored. */
+  epoch = 0;
 
   constructor(private readonly c: X86Cpu) {}
 
@@ -57,6 +65,7 @@ export class BlockCache {
 
   /** Forget every block (memory map change, reset, state load, test harness pokes). */
   clear(): void {
+    this.epoch++;
     for (const b of this.m16.values()) b.valid = false;
     for (const b of this.m32.values()) b.valid = false;
     this.m16.clear();
@@ -118,6 +127,7 @@ export class BlockCache {
       const firstPhys = translate(c, (c.segBase[CS] + at) >>> 0, false, c.cpl === 3);
       const lastPhys = c.lastFetchPhys;
       i.delta = off;
+      i.next = off + i.len;
       b.insns.push(i);
       off += i.len;
       end = firstPhys + i.len;

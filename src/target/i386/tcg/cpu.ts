@@ -530,6 +530,7 @@ export class X86Cpu {
       if (size === 2) return m[p] | (m[p + 1] << 8);
       return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
     }
+    this.eventPending = true;
     const v = this.bus.readSlow(p, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff);
   }
@@ -548,6 +549,7 @@ export class X86Cpu {
       }
       return;
     }
+    this.eventPending = true;
     this.bus.writeSlow(p, size === 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff), size as 1 | 2 | 4);
   }
 
@@ -732,6 +734,7 @@ export class X86Cpu {
 
   /** Set EFLAGS outright (bits the level has fixed are forced). */
   setFlags(v: number): void {
+    this.eventPending = true;
     this.lzMask = 0;
     let f = (v & 0x3f7fd5) | 2;
     if (this.level === 86) f = (f & 0xfff) | 0xf000;
@@ -771,41 +774,65 @@ export class X86Cpu {
   // ---------------------------------------------------------------- run loop
 
   /**
+   * Something may have changed what the run loop must look at between blocks
+   * (IF, a device's interrupt line after port or MMIO I/O, HLT, a fault,
+   * shutdown). Set by whoever changes it; cleared when the loop has looked.
+   */
+  eventPending = true;
+
+  /**
    * Execute up to `maxInstructions` instructions (a REP string instruction
-   * counts once per call of its handler). Returns why it stopped.
+   * counts once per chunk of iterations). Returns why it stopped.
    */
   run(maxInstructions: number): RunExit {
     let done = 0;
+    this.eventPending = true;
     for (;;) {
-      if (this.shutdownPending) return "shutdown";
+      if (this.eventPending) {
+        this.eventPending = false;
+        if (this.shutdownPending) return "shutdown";
+        if (this.inhibitIrq) {
+          // STI / MOV SS: one more instruction before interrupts are looked at.
+          this.inhibitIrq = false;
+          this.eventPending = true;
+        } else if (this.nmiPending && !this.nmiBlocked) {
+          this.nmiPending = false;
+          this.halted = false;
+          this.externalInterrupt(2, true);
+          this.eventPending = true;
+          continue;
+        } else if ((this.flags & IF) !== 0 && this.bus.hasInterrupt()) {
+          this.halted = false;
+          this.externalInterrupt(this.bus.acknowledgeInterrupt() & 0xff, false);
+          this.eventPending = true;
+          continue;
+        }
+        if (this.halted) {
+          this.eventPending = true;
+          return "hlt";
+        }
+      }
       if (this.kick[0] !== 0) return "kick";
-      if (this.inhibitIrq) {
-        this.inhibitIrq = false;
-      } else if (this.nmiPending && !this.nmiBlocked) {
-        this.nmiPending = false;
-        this.halted = false;
-        this.externalInterrupt(2, true);
-        continue;
-      } else if ((this.flags & IF) !== 0 && this.bus.hasInterrupt()) {
-        this.halted = false;
-        this.externalInterrupt(this.bus.acknowledgeInterrupt() & 0xff, false);
+      if (done >= maxInstructions) return "budget";
+      if ((this.flags & TF) !== 0) {
+        // TF at the start of an instruction means a debug trap once it completes.
+        const n = this.execBlocks(1);
+        done += n;
+        this.instructions += n;
+        if (!this.faulted) {
+          this.dr[6] |= 0x4000;
+          this.externalInterruptVector(EXC_DB);
+        }
+        this.eventPending = true;
         continue;
       }
-      if (this.halted) return "hlt";
-      if (done >= maxInstructions) return "budget";
-      // TF at the start of an instruction means a debug trap once it completes.
-      const tf = (this.flags & TF) !== 0;
-      const n = this.execBlock(tf ? 1 : maxInstructions - done);
+      const n = this.execBlocks(maxInstructions - done);
       done += n;
       this.instructions += n;
-      if (tf && !this.faulted) {
-        this.dr[6] |= 0x4000;
-        this.externalInterruptVector(EXC_DB);
-      }
     }
   }
 
-  /** The last execBlock ended in a fault (so no single-step trap follows). */
+  /** The last execBlocks ended in a fault. */
   private faulted = false;
 
   private externalInterrupt(vec: number, nmi: boolean): void {
@@ -822,43 +849,84 @@ export class X86Cpu {
     }
   }
 
-  /** Run the decoded block at CS:EIP, at most `budget` instructions; returns how many ran. */
-  private execBlock(budget: number): number {
-    const start = this.eip;
-    const mask = this.cs32 ? -1 : 0xffff;
+  /**
+   * Run decoded blocks from CS:EIP until `budget` instructions ran, an event
+   * needs the outer loop, or a fault. Consecutive blocks are chained so a hot
+   * loop skips the translation and cache lookup. Returns instructions run.
+   */
+  private execBlocks(budget: number): number {
+    let done = 0;
     let k = -1;
     let b: Block | undefined;
+    let start = this.eip;
+    let mask = this.cs32 ? -1 : 0xffff;
+    let prev: Block | undefined;
     this.faulted = false;
+    const cache = this.blocks;
     try {
-      b = this.blocks.lookup(start);
-      const insns = b.insns;
-      let n = insns.length;
-      if (n > budget) n = budget;
-      for (k = 0; k < n; k++) {
-        const i = insns[k];
-        this.eip = ((start + i.delta + i.len) & mask) >>> 0;
+      for (;;) {
+        start = this.eip;
+        mask = this.cs32 ? -1 : 0xffff;
+        k = -1;
+        b = undefined;
+        const csBase = this.segBase[CS];
+        if (
+          prev !== undefined && prev.link !== undefined && prev.linkEip === start && prev.linkCsBase === csBase &&
+          prev.linkEpoch === cache.epoch && prev.link.valid && prev.link.code32 === this.cs32
+        ) {
+          b = prev.link;
+        } else {
+          b = cache.lookup(start);
+          if (prev !== undefined) {
+            prev.link = b;
+            prev.linkEip = start;
+            prev.linkCsBase = csBase;
+            prev.linkEpoch = cache.epoch;
+          }
+        }
+        const insns = b.insns;
+        let n = insns.length;
+        if (n > budget - done) n = budget - done;
+        // Only the last instruction of a block can read EIP (everything that does ends a block),
+        // so EIP is stored once per block rather than once per instruction.
+        const last = n - 1;
+        for (k = 0; k < last; k++) {
+          const i = insns[k];
+          i.h(this, i);
+          if (!b.valid) {
+            this.eip = ((start + i.next) & mask) >>> 0;
+            done += k + 1;
+            return done;
+          }
+        }
+        const i = insns[last];
+        this.eip = ((start + i.next) & mask) >>> 0;
         i.h(this, i);
-        if (!b.valid) return k + 1;
+        k = n;
+        done += n;
+        if (done >= budget || this.eventPending || this.kick[0] !== 0) return done;
+        prev = b;
       }
-      return n;
     } catch (e) {
       if (e !== FAULT) throw e;
       this.faulted = true;
       if (b !== undefined && k >= 0) {
         const i = b.insns[k];
         // The 8086 pushes the address after a dividing instruction; everyone else the faulting one.
-        this.eip = this.level === 86 && this.excVec === 0 ? ((start + i.delta + i.len) & mask) >>> 0 : ((start + i.delta) & mask) >>> 0;
+        this.eip = this.level === 86 && this.excVec === 0 ? ((start + i.next) & mask) >>> 0 : ((start + i.delta) & mask) >>> 0;
       } else {
         this.eip = start;
       }
       handleFault(this);
-      return k < 0 ? 1 : k + 1;
+      this.eventPending = true;
+      return done + (k < 0 ? 1 : k + 1);
     }
   }
 
   /** Called by handlers of instructions that leave the processor halted. */
   halt(): void {
     this.halted = true;
+    this.eventPending = true;
   }
 
   /** A segment load in real or virtual-8086 mode: the selector sets the base; real mode keeps the cached limit and attributes. */

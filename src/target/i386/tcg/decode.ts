@@ -7,7 +7,7 @@ import type { X86Cpu } from "./cpu.js";
 import { CS, DS, EXC_GP, EXC_UD, SS } from "./constants.js";
 import { Insn } from "./insn.js";
 import type { Handler } from "./insn.js";
-import { registerAlu } from "./ops-alu.js";
+import { GRP1_EB, GRP1_EV, registerAlu } from "./ops-alu.js";
 import { registerControl } from "./ops-control.js";
 import { registerMove } from "./ops-move.js";
 import { registerMulDiv } from "./ops-muldiv.js";
@@ -243,6 +243,7 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
   }
 
   // Per-form refinements.
+  if (op >= 0x80 && op <= 0x83 && i.h !== undefinedOpcode) i.h = ((op & 1) !== 0 ? GRP1_EV : GRP1_EB)[i.reg];
   if (level === 286 && (op === 0x8f || op === 0xc6 || op === 0xc7) && i.reg !== 0) i.h = undefinedOpcode;
   if (level >= 386 && (op === 0x8f || op === 0xc6 || op === 0xc7) && i.reg !== 0) i.h = undefinedOpcode;
   if (op === 0x8e && i.reg === SS) i.terminates = true;
@@ -251,5 +252,6 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
   if (op === 0x0f && level === 86) i.terminates = true;
   if (i.h === undefinedOpcode) i.terminates = true;
   i.len = k;
+  i.next = k;
   return i;
 }

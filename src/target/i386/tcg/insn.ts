@@ -15,6 +15,8 @@ export class Insn {
   /** Offset of its first byte from the block's start EIP, and its length in bytes. */
   delta = 0;
   len = 0;
+  /** delta + len: offset of the next instruction from the block start. */
+  next = 0;
   /** 32-bit operand size / address size in effect. */
   o32 = false;
   a32 = false;

@@ -38,6 +38,7 @@ export function handleFault(c: X86Cpu): void {
       const nv = c.excVec;
       if (vec === EXC_DF) {
         c.shutdownPending = true;
+        c.eventPending = true;
         return;
       }
       if ((contributory(vec) && contributory(nv)) || (vec === 14 && (nv === 14 || contributory(nv)))) {
@@ -54,6 +55,7 @@ export function handleFault(c: X86Cpu): void {
 /** Deliver interrupt `vec` now. `err` is the error code to push (-1: none). */
 export function deliverInterrupt(c: X86Cpu, vec: number, kind: number, err: number): void {
   c.halted = false;
+  c.eventPending = true;
   if (!c.protectedMode()) {
     realModeInterrupt(c, vec);
     return;

@@ -45,108 +45,121 @@ export function alu(c: X86Cpu, kind: number, a: number, b: number, sign: number,
 }
 
 // 00-3F forms: op & 7 = 0 Eb,Gb  1 Ev,Gv  2 Gb,Eb  3 Gv,Ev  4 AL,Ib  5 eAX,Iz; kind = op >> 3.
-const aluEbGb: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  const b = c.r8[R8[i.reg]];
-  if (i.mod === 3) {
-    const d = R8[i.rm];
-    const r = alu(c, k, c.r8[d], b, SIGN8, MASK8);
-    if (k !== 7) c.r8[d] = r;
-  } else {
-    const off = ea(c, i);
-    const r = alu(c, k, c.rd8(i.seg, off), b, SIGN8, MASK8);
-    if (k !== 7) c.wr8(i.seg, off, r);
-  }
-};
-const aluEvGv: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  if (i.o32) {
-    const b = c.r32[i.reg];
+// Each (form, kind) pair gets its own closure so the engine can specialise `alu` for a constant kind.
+function makeEbGb(k: number): Handler {
+  return (c, i) => {
+    const b = c.r8[R8[i.reg]];
     if (i.mod === 3) {
-      const r = alu(c, k, c.r32[i.rm], b, SIGN32, MASK32);
-      if (k !== 7) c.r32[i.rm] = r;
+      const d = R8[i.rm];
+      const r = alu(c, k, c.r8[d], b, SIGN8, MASK8);
+      if (k !== 7) c.r8[d] = r;
     } else {
       const off = ea(c, i);
-      const r = alu(c, k, c.rd32(i.seg, off), b, SIGN32, MASK32);
-      if (k !== 7) c.wr32(i.seg, off, r);
+      const r = alu(c, k, c.rd8(i.seg, off), b, SIGN8, MASK8);
+      if (k !== 7) c.wr8(i.seg, off, r);
     }
-  } else {
-    const b = c.r16[i.reg << 1];
+  };
+}
+function makeEvGv(k: number): Handler {
+  return (c, i) => {
+    if (i.o32) {
+      const b = c.r32[i.reg];
+      if (i.mod === 3) {
+        const r = alu(c, k, c.r32[i.rm], b, SIGN32, MASK32);
+        if (k !== 7) c.r32[i.rm] = r;
+      } else {
+        const off = ea(c, i);
+        const r = alu(c, k, c.rd32(i.seg, off), b, SIGN32, MASK32);
+        if (k !== 7) c.wr32(i.seg, off, r);
+      }
+    } else {
+      const b = c.r16[i.reg << 1];
+      if (i.mod === 3) {
+        const r = alu(c, k, c.r16[i.rm << 1], b, SIGN16, MASK16);
+        if (k !== 7) c.r16[i.rm << 1] = r;
+      } else {
+        const off = ea(c, i);
+        const r = alu(c, k, c.rd16(i.seg, off), b, SIGN16, MASK16);
+        if (k !== 7) c.wr16(i.seg, off, r);
+      }
+    }
+  };
+}
+function makeGbEb(k: number): Handler {
+  return (c, i) => {
+    const d = R8[i.reg];
+    const r = alu(c, k, c.r8[d], getRM8(c, i), SIGN8, MASK8);
+    if (k !== 7) c.r8[d] = r;
+  };
+}
+function makeGvEv(k: number): Handler {
+  return (c, i) => {
+    if (i.o32) {
+      const r = alu(c, k, c.r32[i.reg], getRM32(c, i), SIGN32, MASK32);
+      if (k !== 7) c.r32[i.reg] = r;
+    } else {
+      const r = alu(c, k, c.r16[i.reg << 1], getRM16(c, i), SIGN16, MASK16);
+      if (k !== 7) c.r16[i.reg << 1] = r;
+    }
+  };
+}
+function makeALIb(k: number): Handler {
+  return (c, i) => {
+    const r = alu(c, k, c.r8[0], i.imm & 0xff, SIGN8, MASK8);
+    if (k !== 7) c.r8[0] = r;
+  };
+}
+function makeAXIz(k: number): Handler {
+  return (c, i) => {
+    if (i.o32) {
+      const r = alu(c, k, c.r32[0], i.imm | 0, SIGN32, MASK32);
+      if (k !== 7) c.r32[0] = r;
+    } else {
+      const r = alu(c, k, c.r16[0], i.imm & 0xffff, SIGN16, MASK16);
+      if (k !== 7) c.r16[0] = r;
+    }
+  };
+}
+
+/** Group 1 (80 81 82 83): ALU op `reg` with an immediate; one handler per (width, op), chosen by the decoder. */
+function makeGrp1Eb(k: number): Handler {
+  return (c, i) => {
     if (i.mod === 3) {
-      const r = alu(c, k, c.r16[i.rm << 1], b, SIGN16, MASK16);
+      const d = R8[i.rm];
+      const r = alu(c, k, c.r8[d], i.imm & 0xff, SIGN8, MASK8);
+      if (k !== 7) c.r8[d] = r;
+    } else {
+      const off = ea(c, i);
+      const r = alu(c, k, c.rd8(i.seg, off), i.imm & 0xff, SIGN8, MASK8);
+      if (k !== 7) c.wr8(i.seg, off, r);
+    }
+  };
+}
+function makeGrp1Ev(k: number): Handler {
+  return (c, i) => {
+    if (i.o32) {
+      if (i.mod === 3) {
+        const r = alu(c, k, c.r32[i.rm], i.imm | 0, SIGN32, MASK32);
+        if (k !== 7) c.r32[i.rm] = r;
+      } else {
+        const off = ea(c, i);
+        const r = alu(c, k, c.rd32(i.seg, off), i.imm | 0, SIGN32, MASK32);
+        if (k !== 7) c.wr32(i.seg, off, r);
+      }
+    } else if (i.mod === 3) {
+      const r = alu(c, k, c.r16[i.rm << 1], i.imm & 0xffff, SIGN16, MASK16);
       if (k !== 7) c.r16[i.rm << 1] = r;
     } else {
       const off = ea(c, i);
-      const r = alu(c, k, c.rd16(i.seg, off), b, SIGN16, MASK16);
+      const r = alu(c, k, c.rd16(i.seg, off), i.imm & 0xffff, SIGN16, MASK16);
       if (k !== 7) c.wr16(i.seg, off, r);
     }
-  }
-};
-const aluGbEb: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  const d = R8[i.reg];
-  const r = alu(c, k, c.r8[d], getRM8(c, i), SIGN8, MASK8);
-  if (k !== 7) c.r8[d] = r;
-};
-const aluGvEv: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  if (i.o32) {
-    const r = alu(c, k, c.r32[i.reg], getRM32(c, i), SIGN32, MASK32);
-    if (k !== 7) c.r32[i.reg] = r;
-  } else {
-    const r = alu(c, k, c.r16[i.reg << 1], getRM16(c, i), SIGN16, MASK16);
-    if (k !== 7) c.r16[i.reg << 1] = r;
-  }
-};
-const aluALIb: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  const r = alu(c, k, c.r8[0], i.imm & 0xff, SIGN8, MASK8);
-  if (k !== 7) c.r8[0] = r;
-};
-const aluAXIz: Handler = (c, i) => {
-  const k = (i.op >> 3) & 7;
-  if (i.o32) {
-    const r = alu(c, k, c.r32[0], i.imm | 0, SIGN32, MASK32);
-    if (k !== 7) c.r32[0] = r;
-  } else {
-    const r = alu(c, k, c.r16[0], i.imm & 0xffff, SIGN16, MASK16);
-    if (k !== 7) c.r16[0] = r;
-  }
-};
-
-/** Group 1 (80 81 82 83): ALU op `reg` with an immediate. */
-const grp1Eb: Handler = (c, i) => {
-  const k = i.reg;
-  if (i.mod === 3) {
-    const d = R8[i.rm];
-    const r = alu(c, k, c.r8[d], i.imm & 0xff, SIGN8, MASK8);
-    if (k !== 7) c.r8[d] = r;
-  } else {
-    const off = ea(c, i);
-    const r = alu(c, k, c.rd8(i.seg, off), i.imm & 0xff, SIGN8, MASK8);
-    if (k !== 7) c.wr8(i.seg, off, r);
-  }
-};
-const grp1Ev: Handler = (c, i) => {
-  const k = i.reg;
-  if (i.o32) {
-    if (i.mod === 3) {
-      const r = alu(c, k, c.r32[i.rm], i.imm | 0, SIGN32, MASK32);
-      if (k !== 7) c.r32[i.rm] = r;
-    } else {
-      const off = ea(c, i);
-      const r = alu(c, k, c.rd32(i.seg, off), i.imm | 0, SIGN32, MASK32);
-      if (k !== 7) c.wr32(i.seg, off, r);
-    }
-  } else if (i.mod === 3) {
-    const r = alu(c, k, c.r16[i.rm << 1], i.imm & 0xffff, SIGN16, MASK16);
-    if (k !== 7) c.r16[i.rm << 1] = r;
-  } else {
-    const off = ea(c, i);
-    const r = alu(c, k, c.rd16(i.seg, off), i.imm & 0xffff, SIGN16, MASK16);
-    if (k !== 7) c.wr16(i.seg, off, r);
-  }
-};
+  };
+}
+export const GRP1_EB: Handler[] = [0, 1, 2, 3, 4, 5, 6, 7].map(makeGrp1Eb);
+export const GRP1_EV: Handler[] = [0, 1, 2, 3, 4, 5, 6, 7].map(makeGrp1Ev);
+const grp1Eb: Handler = (c, i) => GRP1_EB[i.reg](c, i);
+const grp1Ev: Handler = (c, i) => GRP1_EV[i.reg](c, i);
 
 // INC/DEC: CF is kept.
 function inc(c: X86Cpu, a: number, sign: number, mask: number): number {
@@ -394,12 +407,12 @@ const shrdCL: Handler = (c, i) => shiftDouble(c, i, c.r8[4], false);
 export function registerAlu(h: Handler[]): void {
   for (let k = 0; k < 8; k++) {
     const b = k << 3;
-    h[b] = aluEbGb;
-    h[b + 1] = aluEvGv;
-    h[b + 2] = aluGbEb;
-    h[b + 3] = aluGvEv;
-    h[b + 4] = aluALIb;
-    h[b + 5] = aluAXIz;
+    h[b] = makeEbGb(k);
+    h[b + 1] = makeEvGv(k);
+    h[b + 2] = makeGbEb(k);
+    h[b + 3] = makeGvEv(k);
+    h[b + 4] = makeALIb(k);
+    h[b + 5] = makeAXIz(k);
   }
   h[0x80] = h[0x82] = grp1Eb;
   h[0x81] = h[0x83] = grp1Ev;

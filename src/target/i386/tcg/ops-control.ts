@@ -87,6 +87,7 @@ const sti: Handler = (c) => {
   checkIopl(c);
   if ((c.flags & IF) === 0) c.inhibitIrq = true;
   c.putFlags(IF, IF);
+  c.eventPending = true;
 };
 const clc: Handler = (c) => c.putFlags(CF, 0);
 const stc: Handler = (c) => c.putFlags(CF, CF);

@@ -145,7 +145,10 @@ const popSeg: Handler = (c, i) => {
   const v = i.o32 ? c.peek32(0) & 0xffff : c.peek16(0);
   loadSeg(c, s, v);
   c.addSp(i.o32 ? 4 : 2);
-  if (s === SS) c.inhibitIrq = true;
+  if (s === SS) {
+    c.inhibitIrq = true;
+    c.eventPending = true;
+  }
 };
 function segOfPushPop(op: number): number {
   switch (op) {
@@ -234,7 +237,10 @@ const movSwEw: Handler = (c, i) => {
   const v = getRM16(c, i);
   if (s === CS) c.loadRealSeg(CS, v);
   else loadSeg(c, s, v);
-  if (s === SS) c.inhibitIrq = true;
+  if (s === SS) {
+    c.inhibitIrq = true;
+    c.eventPending = true;
+  }
 };
 /** LES LDS LSS LFS LGS: load a far pointer. */
 function loadFarPointer(c: X86Cpu, i: Insn, s: number): void {

@@ -27,11 +27,13 @@ export function checkIo(c: X86Cpu, port: number, size: number): void {
 
 export function ioIn(c: X86Cpu, port: number, size: 1 | 2 | 4): number {
   checkIo(c, port, size);
+  c.eventPending = true;
   const v = c.bus.ioRead(port, size);
   return size === 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff);
 }
 export function ioOut(c: X86Cpu, port: number, v: number, size: 1 | 2 | 4): void {
   checkIo(c, port, size);
+  c.eventPending = true;
   c.bus.ioWrite(port, size === 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff), size);
 }
 
@@ -74,6 +76,7 @@ function once(c: X86Cpu, i: Insn, kind: number, size: number): void {
     case INS: {
       const port = c.r16[4];
       checkIo(c, port, size);
+      c.eventPending = true;
       // The destination must be writable before the port is read (reads can have side effects).
       c.checkWrite(ES, di, size);
       wr(c, ES, di, c.bus.ioRead(port, size as 1 | 2 | 4), size);
@@ -144,8 +147,8 @@ function once286(c: X86Cpu, i: Insn, kind: number, size: number, counted: boolea
       break;
     }
     case SCAS: alu(c, 7, acc, step(7, ES, false, 0), sign, mask); break;
-    case INS: step(7, ES, true, c.bus.ioRead(c.r16[4], size as 1 | 2 | 4)); break;
-    default: c.bus.ioWrite(c.r16[4], step(6, i.seg, false, 0), size as 1 | 2 | 4); break;
+    case INS: c.eventPending = true; step(7, ES, true, c.bus.ioRead(c.r16[4], size as 1 | 2 | 4)); break;
+    default: c.eventPending = true; c.bus.ioWrite(c.r16[4], step(6, i.seg, false, 0), size as 1 | 2 | 4); break;
   }
 }
 

@@ -112,6 +112,7 @@ function setEntry(c: X86Cpu, index: number, value: number): void {
 
 /** Drop cached translations: all of them, or all but global ones (a CR3 load). */
 export function flushTlb(c: X86Cpu, all: boolean): void {
+  c.blocks.epoch++;
   const tlb = c.tlb;
   const used = c.tlbUsed;
   let kept = 0;
@@ -125,6 +126,7 @@ export function flushTlb(c: X86Cpu, all: boolean): void {
 
 /** INVLPG: forget one linear page. */
 export function flushTlbPage(c: X86Cpu, lin: number): void {
+  c.blocks.epoch++;
   c.tlb[lin >>> 12] = 0;
 }
 

@@ -274,6 +274,7 @@ function checkOuterStack(c: X86Cpu, ss: number, rpl: number): void {
 
 export function iret(c: X86Cpu, o32: boolean): void {
   const size = o32 ? 4 : 2;
+  c.nmiBlocked = false;
   if (!c.protectedMode()) {
     const ip = o32 ? c.peek32(0) >>> 0 : c.peek16(0);
     const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
