@@ -16,7 +16,9 @@ import { RamOnlyBus } from "../../src/target/i386/tcg/bus.js";
 import { CS, DS, ES, SS } from "../../src/target/i386/tcg/constants.js";
 import { X86Cpu } from "../../src/target/i386/tcg/cpu.js";
 
-const ITERATIONS = 25_000_000;
+const ITERATIONS = 10_000_000;
+/** Each figure is the best of this many runs (the machine is shared; the best run is the least disturbed). */
+const RUNS = 3;
 
 function u32(n: number): number[] {
   return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
@@ -61,12 +63,18 @@ function measure(bits: 16 | 32, mem: boolean): number {
   return total / (ns / 1000);
 }
 
+function best(bits: 16 | 32, mem: boolean): number {
+  let m = 0;
+  for (let k = 0; k < RUNS; k++) m = Math.max(m, measure(bits, mem));
+  return Math.round(m);
+}
+
 export async function run(): Promise<Record<string, number>> {
   measure(32, false); // warm up the JIT
   return {
-    "tcg-loop32-mips": Math.round(measure(32, false)),
-    "tcg-loop16-mips": Math.round(measure(16, false)),
-    "tcg-loop32-mem-mips": Math.round(measure(32, true)),
+    "tcg-loop32-mips": best(32, false),
+    "tcg-loop16-mips": best(16, false),
+    "tcg-loop32-mem-mips": best(32, true),
   };
 }
 

@@ -13,12 +13,30 @@ export function branch(c: X86Cpu, i: Insn, target: number): void {
   c.eip = t;
 }
 
-const jccShort: Handler = (c, i) => {
-  if (c.cond(i.op & 15)) branch(c, i, c.eip + i.imm);
-};
-const jccNear: Handler = (c, i) => {
-  if (c.cond(i.op & 15)) branch(c, i, c.eip + i.imm);
-};
+/** One Jcc handler per condition, each testing its flags directly. */
+function makeJcc(cc: number): Handler {
+  const test = CONDITIONS[cc >> 1];
+  if ((cc & 1) === 0) {
+    return (c, i) => {
+      if (test(c)) branch(c, i, c.eip + i.imm);
+    };
+  }
+  return (c, i) => {
+    if (!test(c)) branch(c, i, c.eip + i.imm);
+  };
+}
+const CONDITIONS: ((c: X86Cpu) => boolean)[] = [
+  (c) => c.getOF(),
+  (c) => c.getCF() !== 0,
+  (c) => c.getZF(),
+  (c) => c.getCF() !== 0 || c.getZF(),
+  (c) => c.getSF(),
+  (c) => c.getPF(),
+  (c) => c.getSF() !== c.getOF(),
+  (c) => c.getZF() || c.getSF() !== c.getOF(),
+];
+const JCC: Handler[] = [];
+for (let cc = 0; cc < 16; cc++) JCC.push(makeJcc(cc));
 const jmpRel: Handler = (c, i) => branch(c, i, c.eip + i.imm);
 const callRel: Handler = (c, i) => {
   const target = c.eip + i.imm;
@@ -213,8 +231,8 @@ export const jmpFarRM: Handler = (c, i) => {
 
 export function registerControl(h: Handler[]): void {
   for (let k = 0; k < 16; k++) {
-    h[0x70 + k] = jccShort;
-    h[0x180 + k] = jccNear;
+    h[0x70 + k] = JCC[k];
+    h[0x180 + k] = JCC[k];
   }
   h[0xe9] = h[0xeb] = jmpRel;
   h[0xe8] = callRel;
