@@ -55,10 +55,13 @@ export function normalizeInt(v: bigint): IntValue {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** QEMU's visit_type_intN/uintN range check, shared by every visitor. */
+/**
+ * QEMU's visit_type_intN/uintN range check, shared by every visitor. Its error names the C type
+ * (`uint8_t`, `int32_t`), unlike the 64-bit readers' own errors.
+ */
 export function checkIntRange(name: string, type: IntTypeName, v: bigint): IntValue {
   const [min, max] = INT_RANGES[type];
-  if (v < min || v > max) throw invalidValue(name, type);
+  if (v < min || v > max) throw invalidValue(name, `${type}_t`);
   return normalizeInt(v);
 }
 
@@ -145,9 +148,7 @@ export class StringInputVisitor implements Visitor {
   typeInt(name: string, type: IntTypeName): IntValue {
     const unsigned = type.startsWith("u");
     const v = unsigned ? parseUint64Text(this.text) : parseInt64Text(this.text);
-    if (v === undefined) {
-      throw invalidValue(name, unsigned ? "a uint64 value or range" : "an int64 value or range");
-    }
+    if (v === undefined) throw invalidValue(name, unsigned ? "uint64" : "int64");
     return checkIntRange(name, type, v);
   }
 

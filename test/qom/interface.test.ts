@@ -1,6 +1,6 @@
 // Behaviours QEMU's tests/unit/check-qom-interface.c checks, plus the ambiguity rule.
 import { describe, expect, it } from "vitest";
-import { qomInit } from "../../src/modules.js";
+import { baseRegistry as qomInit } from "./base-registry.js";
 import { objectNew } from "../../src/qom/object.js";
 import { TYPE_INTERFACE, TYPE_OBJECT, type InterfaceClass, type TypeRegistry } from "../../src/qom/type.js";
 

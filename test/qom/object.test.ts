@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { qomInit } from "../../src/modules.js";
+import { baseRegistry as qomInit } from "./base-registry.js";
 import { adoptChild } from "../../src/qom/child.js";
 import { addClassProperty, objectNew, QomObject } from "../../src/qom/object.js";
 import { objectGetRoot } from "../../src/qom/root.js";

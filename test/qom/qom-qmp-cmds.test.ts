@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { qomInit } from "../../src/modules.js";
+import { baseRegistry as qomInit } from "./base-registry.js";
 import { adoptChild } from "../../src/qom/child.js";
 import { addClassProperty, objectNew } from "../../src/qom/object.js";
 import { boolProperty } from "../../src/qom/property.js";

@@ -1,6 +1,6 @@
 // The composition tree: child<>, link<>, aliases, path resolution and containers.
 import { beforeEach, describe, expect, it } from "vitest";
-import { qomInit } from "../../src/modules.js";
+import { baseRegistry as qomInit } from "./base-registry.js";
 import { adoptChild } from "../../src/qom/child.js";
 import { containerGet } from "../../src/qom/container.js";
 import { QomError } from "../../src/qom/error.js";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { qomInit } from "../../src/modules.js";
+import { baseRegistry as qomInit } from "./base-registry.js";
 import { QomError } from "../../src/qom/error.js";
 import { addClassProperty, QomObject } from "../../src/qom/object.js";
 import { sizeProperty } from "../../src/qom/property.js";
