@@ -9,7 +9,6 @@ import { TypeRegistry } from "./qom/type.js";
 import { registerQomBaseTypes } from "./qom/types.js";
 import { registerHwCoreTypes } from "./hw/core/types.js";
 import { registerChardevTypes } from "./chardev/types.js";
-import { registerChardevTypes } from "./chardev/types.js";
 import { registerExecTypes } from "./exec/types.js";
 import { registerBackendsTypes } from "./backends/types.js";
 import { registerIsaTypes } from "./hw/isa/isa-bus.js";
@@ -31,7 +30,6 @@ export interface ModuleContext {
 export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerQomBaseTypes(ctx.types));
   modules.register("qom", (ctx) => registerHwCoreTypes(ctx.types));
-  modules.register("qom", (ctx) => registerChardevTypes(ctx.types));
   modules.register("qom", (ctx) => registerChardevTypes(ctx.types));
   modules.register("qom", (ctx) => registerExecTypes(ctx.types));
   modules.register("qom", (ctx) => registerBackendsTypes(ctx.types));
