@@ -6,6 +6,8 @@
  *   -v            print every failure with what differed
  *   --cpu 8086|286  force the CPU (default: from metadata.json beside the file, or the path)
  */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { runSstFile } from "./sst.js";
 import type { SstCpu } from "./sst.js";
 
@@ -45,4 +47,15 @@ export function main(argv: string[]): number {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
+/** True when this file is the program being run (directly or through an npm bin symlink). */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    return realpathSync(arg) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = main(process.argv.slice(2));
