@@ -1,0 +1,320 @@
+/**
+ * The ISA bus (QEMU 7.2's hw/isa/isa-bus.c): bus type `ISA` (one per machine, `isa.0`), the
+ * abstract `isa-device`, the `isabus-bridge` that carries a bus on boards without a PCI-to-ISA
+ * bridge, and the `isa-dma` interface the i8257 implements.
+ *
+ * The bus owns the 16 interrupt lines the board hands it (`isaBusIrqs`, usually the GSI lines)
+ * and the two address spaces ISA devices decode. ISA devices take their IRQs from the bus by
+ * number and register their I/O ports on the bus's I/O space.
+ */
+import { BusState, qbusCreate, TYPE_BUS } from "../core/bus.js";
+import type { IrqState } from "../core/irq.js";
+import { DeviceState, TYPE_DEVICE, type DeviceClass } from "../core/qdev.js";
+import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
+import { sysbusGetDefault, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
+import { QomError } from "../../qom/error.js";
+import { objectNew, type QomObject } from "../../qom/object.js";
+import { TYPE_INTERFACE, type TypeInfo, type TypeRegistry } from "../../qom/type.js";
+
+export const TYPE_ISA_BUS = "ISA";
+export const TYPE_ISA_DEVICE = "isa-device";
+export const TYPE_ISABUS_BRIDGE = "isabus-bridge";
+export const TYPE_ISADMA = "isa-dma";
+export const ISA_NUM_IRQS = 16;
+
+// ---- I/O ports ----------------------------------------------------------------------------------
+
+/** Callbacks of one I/O region; `addr` is relative to the region's start. */
+export interface IoOps {
+  read?(addr: number, size: number): number;
+  write?(addr: number, value: number, size: number): void;
+}
+
+/**
+ * One I/O region an ISA device decodes (a future `memory-region` child named `name[N]` of its
+ * owner). The memory API (src/exec) replaces the bookkeeping here once it is in the tree; the
+ * records already carry what it needs: owner, name, size, callbacks and the port it sits at.
+ */
+export interface IoRegion {
+  readonly owner: DeviceState;
+  readonly name: string;
+  readonly size: number;
+  readonly ops: IoOps;
+  /** The port it was registered at; undefined until registered. */
+  base?: number;
+}
+
+/** QEMU's MemoryRegionPortio: `len` ports at `offset` of a portio list, `size`-byte accesses. */
+export interface Portio {
+  readonly offset: number;
+  readonly len: number;
+  readonly size: number;
+  readonly read?: (port: number) => number;
+  readonly write?: (port: number, value: number) => void;
+}
+
+export function ioRegionNew(owner: DeviceState, name: string, size: number, ops: IoOps): IoRegion {
+  return { owner, name, size, ops };
+}
+
+// ---- the ISA DMA interface ------------------------------------------------------------------------
+
+export type IsaDmaTransferHandler = (opaque: unknown, nchan: number, pos: number, size: number) => number;
+
+/** What a DMA controller offers ISA devices (QEMU's IsaDmaClass). */
+export interface IsaDma {
+  registerChannel(nchan: number, handler: IsaDmaTransferHandler, opaque: unknown): void;
+  holdDreq(nchan: number): void;
+  releaseDreq(nchan: number): void;
+  readMemory(nchan: number, buf: Uint8Array, pos: number, len: number): number;
+  writeMemory(nchan: number, buf: Uint8Array, pos: number, len: number): number;
+  schedule(): void;
+}
+
+// ---- bus and device -------------------------------------------------------------------------------
+
+export class IsaBus extends BusState {
+  /** The memory and I/O address spaces (memory regions once src/exec exists). */
+  addressSpace: unknown;
+  addressSpaceIo: unknown;
+  /** The 16 input lines of the interrupt controller(s), set by the board. */
+  irqs: IrqState[] | undefined;
+  /** 8-bit and 16-bit DMA controllers (QEMU's isa_bus_dma). */
+  readonly dma: [IsaDma | undefined, IsaDma | undefined] = [undefined, undefined];
+  /** Every I/O region registered on this bus, in registration order. */
+  readonly ioRegions: IoRegion[] = [];
+}
+
+export class IsaDevice extends DeviceState {
+  /** The lowest I/O port the device registered (its firmware device path suffix). */
+  ioportId = 0;
+
+  get isaBus(): IsaBus {
+    const bus = this.parentBus;
+    if (!(bus instanceof IsaBus)) throw new QomError(`'${this.typeName}' is not on an ISA bus`);
+    return bus;
+  }
+}
+
+const isaBuses = new WeakMap<TypeRegistry, IsaBus>();
+
+/**
+ * QEMU's isa_bus_new: the machine's one ISA bus, on `dev` (the PCI-to-ISA bridge) or, when none
+ * is given, on a new `isabus-bridge` system bus device.
+ */
+export function isaBusNew(
+  registry: TypeRegistry,
+  dev: DeviceState | undefined,
+  addressSpace: unknown,
+  addressSpaceIo: unknown,
+): IsaBus {
+  if (isaBuses.has(registry)) throw new QomError("Can't create a second ISA bus");
+  let parent = dev;
+  if (!parent) {
+    parent = objectNew<DeviceState>(registry, TYPE_ISABUS_BRIDGE);
+    qdevRealizeAndUnref(parent, sysbusGetDefault(registry));
+  }
+  const bus = qbusCreate<IsaBus>(registry, TYPE_ISA_BUS, parent);
+  bus.addressSpace = addressSpace;
+  bus.addressSpaceIo = addressSpaceIo;
+  isaBuses.set(registry, bus);
+  return bus;
+}
+
+/** The machine's ISA bus, if one was created. */
+export function isaBusOf(registry: TypeRegistry): IsaBus | undefined {
+  return isaBuses.get(registry);
+}
+
+/** QEMU's isa_bus_irqs: the board gives the bus its 16 interrupt lines. */
+export function isaBusIrqs(bus: IsaBus, irqs: readonly IrqState[]): void {
+  bus.irqs = irqs.slice(0, ISA_NUM_IRQS);
+}
+
+/**
+ * QEMU's isa_get_irq: ISA interrupt line `isairq` of the device's bus (or the machine's bus when
+ * no device is given). QEMU 7.2 aborts on a line above 15; qomd refuses with this error instead.
+ */
+export function isaGetIrq(dev: IsaDevice | undefined, isairq: number): IrqState | undefined {
+  const registry = dev?.registry;
+  const bus = dev ? dev.isaBus : undefined;
+  const target = bus ?? (registry ? isaBuses.get(registry) : undefined);
+  if (!Number.isInteger(isairq) || isairq < 0 || isairq >= ISA_NUM_IRQS) {
+    throw new QomError(`isa irq ${isairq} invalid`);
+  }
+  return target?.irqs?.[isairq];
+}
+
+export function isaGetIrqOnBus(bus: IsaBus, isairq: number): IrqState | undefined {
+  if (!Number.isInteger(isairq) || isairq < 0 || isairq >= ISA_NUM_IRQS) {
+    throw new QomError(`isa irq ${isairq} invalid`);
+  }
+  return bus.irqs?.[isairq];
+}
+
+/** QEMU's isa_connect_gpio_out: the device's output pin `gpioirq` drives ISA line `isairq`. */
+export function isaConnectGpioOut(dev: IsaDevice, gpioirq: number, isairq: number): void {
+  dev.connectGpioOut(gpioirq, isaGetIrq(dev, isairq));
+}
+
+/** QEMU's isa_bus_dma. */
+export function isaBusDma(bus: IsaBus, dma8: IsaDma, dma16: IsaDma): void {
+  bus.dma[0] = dma8;
+  bus.dma[1] = dma16;
+}
+
+/** QEMU's isa_bus_get_dma: channels 0-3 are the 8-bit controller's, 4-7 the 16-bit one's. */
+export function isaBusGetDma(bus: IsaBus, nchan: number): IsaDma | undefined {
+  return bus.dma[nchan > 3 ? 1 : 0];
+}
+
+function noteIoport(dev: IsaDevice | undefined, port: number): void {
+  if (dev && (dev.ioportId === 0 || port < dev.ioportId)) dev.ioportId = port;
+}
+
+/** QEMU's isa_register_ioport: maps `region` at `start` in the bus's I/O space. */
+export function isaRegisterIoport(dev: IsaDevice, region: IoRegion, start: number): void {
+  region.base = start;
+  dev.isaBus.ioRegions.push(region);
+  noteIoport(dev, start);
+}
+
+/**
+ * QEMU's isa_register_portio_list: one I/O region per run of contiguous entries of `list`
+ * (named `name`, so they become `name[0]`, `name[1]`, …), mapped at `start` + offset.
+ */
+export function isaRegisterPortioList(dev: IsaDevice, start: number, list: readonly Portio[], name: string): IoRegion[] {
+  noteIoport(dev, start);
+  const regions: IoRegion[] = [];
+  let i = 0;
+  while (i < list.length) {
+    const first = list[i]!;
+    let end = first.offset + first.len;
+    const run: Portio[] = [first];
+    // Entries that continue where the previous one ended share a region (QEMU's portio_list_add).
+    while (i + 1 < list.length && list[i + 1]!.offset === end) {
+      i++;
+      run.push(list[i]!);
+      end = list[i]!.offset + list[i]!.len;
+    }
+    const base = first.offset;
+    const region = ioRegionNew(dev, name, end - base, {
+      read: (addr) => {
+        const p = run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
+        return p?.read ? p.read(start + base + addr) : 0xffffffff;
+      },
+      write: (addr, value) => {
+        const p = run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
+        p?.write?.(start + base + addr, value);
+      },
+    });
+    region.base = start + base;
+    dev.isaBus.ioRegions.push(region);
+    regions.push(region);
+    i++;
+  }
+  return regions;
+}
+
+/** The region of the bus's I/O space that decodes `port`, if any (the last mapped wins). */
+export function isaFindIoRegion(bus: IsaBus, port: number): IoRegion | undefined {
+  for (let i = bus.ioRegions.length - 1; i >= 0; i--) {
+    const r = bus.ioRegions[i]!;
+    if (r.base !== undefined && port >= r.base && port < r.base + r.size) return r;
+  }
+  return undefined;
+}
+
+// ---- creation helpers -----------------------------------------------------------------------------
+
+/** QEMU's isa_new: an ISA device not yet on a bus. */
+export function isaNew<T extends IsaDevice = IsaDevice>(registry: TypeRegistry, type: string): T {
+  return objectNew<T>(registry, type);
+}
+
+/** QEMU's isa_try_new: like isaNew, but undefined when the type does not exist. */
+export function isaTryNew<T extends IsaDevice = IsaDevice>(registry: TypeRegistry, type: string): T | undefined {
+  return registry.has(type) ? objectNew<T>(registry, type) : undefined;
+}
+
+/** QEMU's isa_realize_and_unref. */
+export function isaRealizeAndUnref(dev: IsaDevice, bus: IsaBus): void {
+  qdevRealizeAndUnref(dev, bus);
+}
+
+/** QEMU's isa_create_simple: create, plug and realize; a failure is the caller's to report. */
+export function isaCreateSimple<T extends IsaDevice = IsaDevice>(bus: IsaBus, type: string): T {
+  const dev = isaNew<T>(bus.registry, type);
+  isaRealizeAndUnref(dev, bus);
+  return dev;
+}
+
+/**
+ * QEMU's qdev_prop_allow_set_link_before_realize, the check of qdev link properties. QEMU prints
+ * a device without id as "(null)".
+ */
+export function allowSetLinkBeforeRealize(obj: QomObject, name: string): void {
+  const dev = obj as DeviceState;
+  if (dev.realized) {
+    throw new QomError(
+      `Attempt to set link property '${name}' on device '${dev.id ?? "(null)"}' (type '${dev.typeName}') after it was realized`,
+    );
+  }
+}
+
+// ---- types ----------------------------------------------------------------------------------------
+
+export const isaBusTypeInfo: TypeInfo<IsaBus> = {
+  name: TYPE_ISA_BUS,
+  parent: TYPE_BUS,
+  instance: IsaBus,
+};
+
+export const isaDeviceTypeInfo: TypeInfo<IsaDevice, DeviceClass> = {
+  name: TYPE_ISA_DEVICE,
+  parent: TYPE_DEVICE,
+  abstract: true,
+  instance: IsaDevice,
+  classInit: (k) => {
+    k.busType = TYPE_ISA_BUS;
+  },
+};
+
+export const isabusBridgeTypeInfo: TypeInfo<DeviceState, DeviceClass> = {
+  name: TYPE_ISABUS_BRIDGE,
+  parent: TYPE_SYS_BUS_DEVICE,
+  classInit: (k) => {
+    k.userCreatable = false;
+  },
+};
+
+export const isaDmaTypeInfo: TypeInfo = {
+  name: TYPE_ISADMA,
+  parent: TYPE_INTERFACE,
+};
+
+/** The ISA types of this folder (QEMU's isabus_register_types). */
+export function registerIsaTypes(types: TypeRegistry): void {
+  types.register(isaBusTypeInfo);
+  types.register(isabusBridgeTypeInfo);
+  types.register(isaDeviceTypeInfo);
+  types.register(isaDmaTypeInfo);
+}
+
+// ---- warnings -------------------------------------------------------------------------------------
+
+/**
+ * Where devices' warn_report() texts go (the machine's stderr). Per machine, like the other
+ * qdev bookkeeping; unset, warnings are dropped.
+ */
+const warningSinks = new WeakMap<TypeRegistry, (text: string) => void>();
+
+export function setDeviceWarningSink(registry: TypeRegistry, sink: ((text: string) => void) | undefined): void {
+  if (sink) warningSinks.set(registry, sink);
+  else warningSinks.delete(registry);
+}
+
+/** QEMU's warn_report from device code. */
+export function deviceWarn(registry: TypeRegistry, text: string): void {
+  warningSinks.get(registry)?.(text);
+}
