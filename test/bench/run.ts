@@ -12,6 +12,7 @@ interface BenchModule {
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   qom: () => import("./qom.js"),
+  tcg: () => import("./tcg-loop.js"),
 };
 
 async function main(): Promise<void> {
