@@ -39,10 +39,11 @@ export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
 export const MAX_TOKEN_SIZE = 64 * 1024 * 1024;
 
 /**
- * Receives each token. `data[start..end)` holds its bytes, valid only during
- * the call (it may be a view into the caller's chunk).
+ * Receives each token. `data[start..end)` holds its bytes and `text` is the
+ * same bytes read as latin1 (one char per byte, same indices); both are only
+ * valid during the call (`data` may be a view into the caller's chunk).
  */
-export type TokenSink = (kind: TokenKind, data: Buffer, start: number, end: number) => void;
+export type TokenSink = (kind: TokenKind, data: Buffer, start: number, end: number, text: string) => void;
 
 // Automaton states (all < 32 so they never clash with token kinds).
 const ERROR = 0;
@@ -65,9 +66,22 @@ const STATE_COUNT = 16;
 
 /** Flag on a table entry: move to the target without consuming the byte. */
 const LOOKAHEAD = 0x80;
+const TARGET_MASK = 0x7f;
+/** Table targets at or above this are token kinds (plain numbers keep the hot loop cheap). */
+const FIRST_TOKEN_KIND: number = TokenKind.LCURLY;
+const ERROR_TOKEN: TokenKind = TokenKind.ERROR;
 
 /** TABLE[state * 256 + byte] = target | (LOOKAHEAD?). Unset entries are ERROR (consume, report). */
 const TABLE = buildTable();
+
+/**
+ * PLAIN[state * 256 + byte] is 1 where a string state keeps the byte and stays
+ * put, so long strings can be skipped over without table steps.
+ */
+const PLAIN = new Uint8Array(STATE_COUNT * 256);
+for (const state of [DQ_STRING, SQ_STRING]) {
+  for (let b = 0; b < 256; b++) PLAIN[state * 256 + b] = TABLE[state * 256 + b] === state ? 1 : 0;
+}
 
 function buildTable(): Uint8Array {
   const t = new Uint8Array(STATE_COUNT * 256);
@@ -158,27 +172,33 @@ export class JsonLexer {
   /** Lexes one chunk; tokens may span chunks. */
   feed(chunk: Uint8Array): void {
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const text = data.toString("latin1");
     const n = data.length;
+    const max = this.maxTokenSize;
     let state = this.state;
     let tokenStart = 0; // where the current token's bytes begin in this chunk
+    let carried = this.carriedLength; // bytes of the current token from earlier chunks
     for (let i = 0; i < n; i++) {
       const byte = data[i]!;
       for (;;) {
         const entry = TABLE[state * 256 + byte]!;
-        const target = entry & ~LOOKAHEAD;
+        const target = entry & TARGET_MASK;
         const consumed = (entry & LOOKAHEAD) === 0;
         const tokenEnd = consumed ? i + 1 : i;
-        if (target >= TokenKind.LCURLY) {
-          this.emit(target as TokenKind, data, tokenStart, tokenEnd);
+        if (target >= FIRST_TOKEN_KIND) {
+          this.emit(target as TokenKind, data, tokenStart, tokenEnd, text);
+          carried = 0;
           state = START;
           tokenStart = tokenEnd;
         } else if (target === ERROR) {
-          this.emit(TokenKind.ERROR, data, tokenStart, tokenEnd);
+          this.emit(ERROR_TOKEN, data, tokenStart, tokenEnd, text);
+          carried = 0;
           state = RECOVERY;
           tokenStart = tokenEnd;
         } else if (target === START || target === RECOVERY) {
           // Whitespace or skipped bytes: nothing is kept.
           this.dropCarried();
+          carried = 0;
           state = target;
           tokenStart = tokenEnd;
         } else {
@@ -186,9 +206,17 @@ export class JsonLexer {
         }
         if (consumed) break;
       }
-      if (state !== START && state !== RECOVERY && this.carriedLength + (i + 1 - tokenStart) > this.maxTokenSize) {
+      if (state === START || state === RECOVERY) continue;
+      if (PLAIN[state * 256 + byte]) {
+        // Inside a string: take the following ordinary bytes in one go, stopping
+        // where the token would outgrow the limit so the check below still fires.
+        const stop = Math.min(n - 1, max - carried + tokenStart - 1);
+        while (i < stop && PLAIN[state * 256 + data[i + 1]!]) i++;
+      }
+      if (carried + (i + 1 - tokenStart) > max) {
         // QEMU hands the oversized token to the streamer (which rejects it) and starts afresh.
-        this.emit(TokenKind.OVERSIZED, data, tokenStart, i + 1);
+        this.emit(TokenKind.OVERSIZED, data, tokenStart, i + 1, text);
+        carried = 0;
         state = START;
         tokenStart = i + 1;
       }
@@ -213,7 +241,7 @@ export class JsonLexer {
     const entry = TABLE[state * 256]!; // what a NUL byte would do, but it is never part of the token
     const target = entry & ~LOOKAHEAD;
     const empty = Buffer.alloc(0);
-    this.emit(target >= TokenKind.LCURLY ? (target as TokenKind) : TokenKind.ERROR, empty, 0, 0);
+    this.emit(target >= TokenKind.LCURLY ? (target as TokenKind) : TokenKind.ERROR, empty, 0, 0, "");
     this.state = START;
   }
 
@@ -223,14 +251,14 @@ export class JsonLexer {
     this.dropCarried();
   }
 
-  private emit(kind: TokenKind, data: Buffer, start: number, end: number): void {
+  private emit(kind: TokenKind, data: Buffer, start: number, end: number, text: string): void {
     if (this.carriedLength === 0) {
-      this.sink(kind, data, start, end);
+      this.sink(kind, data, start, end, text);
       return;
     }
     const whole = Buffer.concat([...this.carried, data.subarray(start, end)]);
     this.dropCarried();
-    this.sink(kind, whole, 0, whole.length);
+    this.sink(kind, whole, 0, whole.length, whole.toString("latin1"));
   }
 
   private dropCarried(): void {

@@ -4,13 +4,20 @@
  * message is reported, so the parser simply stops there.
  */
 import { TokenKind } from "./json-lexer.js";
+import { TokenError } from "./json-scalars.js";
 import type { JsonObject, JsonValue } from "./json-value.js";
 
-/** A token ready for the parser: scalars are already decoded, or carry the error to report. */
-export interface ParserToken {
-  readonly kind: TokenKind;
-  readonly value?: JsonValue;
-  readonly error?: string;
+// Token kinds as plain constants: cheaper than property loads in the hot paths.
+const { COLON, COMMA, FLOAT, INTEGER, KEYWORD, LCURLY, LSQUARE, RCURLY, RSQUARE, STRING } = TokenKind;
+
+/**
+ * The tokens of one message, as parallel arrays (fewer objects than one per
+ * token): `kinds[i]` is a TokenKind and, for scalars, `values[i]` is the
+ * decoded value or the TokenError to report if the parser gets there.
+ */
+export interface TokenList {
+  kinds: TokenKind[];
+  values: (JsonValue | TokenError | undefined)[];
 }
 
 /** A parse failure; `message` is QEMU's error text. */
@@ -21,63 +28,77 @@ export class JsonParseError extends Error {
 const PREFIX = "JSON parse error, ";
 
 /** Parses exactly one value from `tokens`, throwing JsonParseError on bad input. */
-export function parseTokens(tokens: readonly ParserToken[]): JsonValue {
+export function parseTokens(tokens: TokenList): JsonValue {
   return new TokenParser(tokens).parseValue();
 }
 
+/** Stands for "no token left". */
+const END = -1;
+
 class TokenParser {
   private pos = 0;
+  private readonly kinds: readonly number[];
+  private readonly values: TokenList["values"];
 
-  constructor(private readonly tokens: readonly ParserToken[]) {}
+  constructor(tokens: TokenList) {
+    this.kinds = tokens.kinds;
+    this.values = tokens.values;
+  }
+
+  private peek(): number {
+    return this.pos < this.kinds.length ? this.kinds[this.pos]! : END;
+  }
+
+  /** Takes the next token's kind; running out is "premature EOI". */
+  private next(): number {
+    if (this.pos >= this.kinds.length) throw fail("premature EOI");
+    return this.kinds[this.pos++]!;
+  }
 
   parseValue(): JsonValue {
-    const token = this.tokens[this.pos];
-    if (token === undefined) throw fail("premature EOI");
-    switch (token.kind) {
-      case TokenKind.LCURLY:
+    switch (this.peek()) {
+      case END:
+        throw fail("premature EOI");
+      case LCURLY:
         return this.parseObject();
-      case TokenKind.LSQUARE:
+      case LSQUARE:
         return this.parseArray();
-      case TokenKind.INTEGER:
-      case TokenKind.FLOAT:
-      case TokenKind.STRING:
-      case TokenKind.KEYWORD:
-        this.pos++;
-        if (token.error !== undefined) throw new JsonParseError(token.error);
-        return token.value!;
+      case INTEGER:
+      case FLOAT:
+      case STRING:
+      case KEYWORD: {
+        const value = this.values[this.pos++];
+        if (value instanceof TokenError) throw new JsonParseError(value.message);
+        return value!;
+      }
       default:
         throw fail("expecting value");
     }
   }
 
-  private next(): ParserToken {
-    const token = this.tokens[this.pos++];
-    if (token === undefined) throw fail("premature EOI");
-    return token;
-  }
-
   private parseObject(): JsonObject {
     this.pos++; // {
     const object: JsonObject = {};
-    if (this.tokens[this.pos] === undefined) throw fail("premature EOI");
-    if (this.tokens[this.pos]!.kind === TokenKind.RCURLY) {
+    const first = this.peek();
+    if (first === END) throw fail("premature EOI");
+    if (first === RCURLY) {
       this.pos++;
       return object;
     }
     this.parseMember(object);
-    for (let token = this.next(); token.kind !== TokenKind.RCURLY; token = this.next()) {
-      if (token.kind !== TokenKind.COMMA) throw fail("expected separator in dict");
+    for (let kind = this.next(); kind !== RCURLY; kind = this.next()) {
+      if (kind !== COMMA) throw fail("expected separator in dict");
       this.parseMember(object);
     }
     return object;
   }
 
   private parseMember(object: JsonObject): void {
-    if (this.tokens[this.pos] === undefined) throw fail("premature EOI");
+    if (this.peek() === END) throw fail("premature EOI");
     // QEMU parses any value as the key, then insists it was a string.
     const key = this.parseValue();
     if (typeof key !== "string") throw fail("key is not a string in object");
-    if (this.next().kind !== TokenKind.COLON) throw fail("missing : in object pair");
+    if (this.next() !== COLON) throw fail("missing : in object pair");
     const value = this.parseValue();
     if (Object.prototype.hasOwnProperty.call(object, key)) throw fail("duplicate key");
     setMember(object, key, value);
@@ -86,14 +107,15 @@ class TokenParser {
   private parseArray(): JsonValue[] {
     this.pos++; // [
     const array: JsonValue[] = [];
-    if (this.tokens[this.pos] === undefined) throw fail("premature EOI");
-    if (this.tokens[this.pos]!.kind === TokenKind.RSQUARE) {
+    const first = this.peek();
+    if (first === END) throw fail("premature EOI");
+    if (first === RSQUARE) {
       this.pos++;
       return array;
     }
     array.push(this.parseValue());
-    for (let token = this.next(); token.kind !== TokenKind.RSQUARE; token = this.next()) {
-      if (token.kind !== TokenKind.COMMA) throw fail("expected separator in list");
+    for (let kind = this.next(); kind !== RSQUARE; kind = this.next()) {
+      if (kind !== COMMA) throw fail("expected separator in list");
       array.push(this.parseValue());
     }
     return array;

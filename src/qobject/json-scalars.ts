@@ -4,10 +4,12 @@
  * returned rather than thrown: the parser reports them only if it reaches
  * the token, since the first error of a message wins.
  */
-import type { JsonValue } from "./json-value.js";
 import { decodeCodePoint, decodeModUtf8Lossy, isValidCodePoint, pushCodePoint, unitsToString } from "./mod-utf8.js";
 
-export type ScalarResult = { value: JsonValue; error?: undefined } | { value?: undefined; error: string };
+/** A token that is to be reported as an error if the parser reaches it. */
+export class TokenError {
+  constructor(readonly message: string) {}
+}
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -44,11 +46,11 @@ export function floatTokenValue(text: string): number {
   return Number(text);
 }
 
-export function keywordTokenValue(text: string): ScalarResult {
-  if (text === "true") return { value: true };
-  if (text === "false") return { value: false };
-  if (text === "null") return { value: null };
-  return { error: `JSON parse error, invalid keyword '${text}'` };
+export function keywordTokenValue(text: string): boolean | null | TokenError {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  if (text === "null") return null;
+  return new TokenError(`JSON parse error, invalid keyword '${text}'`);
 }
 
 const BACKSLASH = 0x5c;
@@ -67,7 +69,7 @@ const SIMPLE_ESCAPES: Record<number, number> = {
 };
 
 /** Value of 4 hex digits at data[pos..pos+4), or -1. Stops at `end` (the C string's end). */
-function hex4(data: Buffer, pos: number, end: number): number {
+function hex4(data: Uint8Array, pos: number, end: number): number {
   let v = 0;
   for (let i = 0; i < 4; i++) {
     const b = pos + i < end ? data[pos + i]! : 0;
@@ -84,9 +86,9 @@ function hex4(data: Buffer, pos: number, end: number): number {
 /**
  * Decodes a string token, quotes included (data[start] is the quote).
  * The lexer guarantees the token ends with the same quote and holds no
- * control bytes.
+ * control bytes. `text` is `data` read as latin1, for a cheap ASCII path.
  */
-export function stringTokenValue(data: Buffer, start: number, end: number): ScalarResult {
+export function stringTokenValue(data: Uint8Array, start: number, end: number, text: string): string | TokenError {
   const quote = data[start]!;
   const last = end - 1; // the closing quote
   // Fast path: printable ASCII without escapes.
@@ -98,7 +100,7 @@ export function stringTokenValue(data: Buffer, start: number, end: number): Scal
       break;
     }
   }
-  if (simple) return { value: data.toString("latin1", start + 1, last) };
+  if (simple) return text.slice(start + 1, last);
 
   const units: number[] = [];
   const next = { pos: 0 };
@@ -114,7 +116,7 @@ export function stringTokenValue(data: Buffer, start: number, end: number): Scal
         units.push(simpleEscape);
         continue;
       }
-      if (code !== 0x75 /* u */) return { error: "JSON parse error, invalid escape sequence in string" };
+      if (code !== 0x75 /* u */) return new TokenError("JSON parse error, invalid escape sequence in string");
       let cp = hex4(data, pos, end);
       pos += 4;
       if (cp >= 0xd800 && cp <= 0xdbff && pos + 1 < end && data[pos] === BACKSLASH && data[pos + 1] === 0x75) {
@@ -130,16 +132,16 @@ export function stringTokenValue(data: Buffer, start: number, end: number): Scal
       if (!isValidCodePoint(cp)) {
         // QEMU quotes the escape text it looked at; the token (a C string) ends at `end`.
         const shown = decodeModUtf8Lossy(data, escapeStart, Math.min(pos, end));
-        return { error: `JSON parse error, ${shown} is not a valid Unicode character` };
+        return new TokenError(`JSON parse error, ${shown} is not a valid Unicode character`);
       }
       pushCodePoint(units, cp);
       continue;
     }
     if (b === quote) break; // cannot happen: the lexer ends the token at the first unescaped quote
     const cp = decodeCodePoint(data, pos, last, next);
-    if (cp < 0) return { error: "JSON parse error, invalid UTF-8 sequence in string" };
+    if (cp < 0) return new TokenError("JSON parse error, invalid UTF-8 sequence in string");
     pushCodePoint(units, cp);
     pos = next.pos;
   }
-  return { value: unitsToString(units) };
+  return unitsToString(units);
 }

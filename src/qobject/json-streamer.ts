@@ -10,15 +10,13 @@
  * starts afresh with the next token.
  */
 import { JsonLexer, MAX_TOKEN_SIZE, TokenKind } from "./json-lexer.js";
-import { JsonParseError, parseTokens, type ParserToken } from "./json-parser.js";
-import {
-  floatTokenValue,
-  integerTokenValue,
-  keywordTokenValue,
-  stringTokenValue,
-} from "./json-scalars.js";
+import { JsonParseError, parseTokens, type TokenList } from "./json-parser.js";
+import { floatTokenValue, integerTokenValue, keywordTokenValue, stringTokenValue } from "./json-scalars.js";
 import type { JsonValue } from "./json-value.js";
 import { decodeModUtf8Lossy } from "./mod-utf8.js";
+
+// Token kinds as plain constants: cheaper than property loads in the hot paths.
+const { ERROR, FLOAT, INTEGER, KEYWORD, LCURLY, LSQUARE, RCURLY, RSQUARE, STRING } = TokenKind;
 
 /** One complete input message: a value, or QEMU's error text (the `desc` of the GenericError). */
 export type JsonMessage = { value: JsonValue } | { error: string };
@@ -37,21 +35,12 @@ export interface JsonStreamLimits {
   maxNesting?: number;
 }
 
-const PUNCTUATION: Partial<Record<TokenKind, ParserToken>> = {
-  [TokenKind.LCURLY]: { kind: TokenKind.LCURLY },
-  [TokenKind.RCURLY]: { kind: TokenKind.RCURLY },
-  [TokenKind.LSQUARE]: { kind: TokenKind.LSQUARE },
-  [TokenKind.RSQUARE]: { kind: TokenKind.RSQUARE },
-  [TokenKind.COLON]: { kind: TokenKind.COLON },
-  [TokenKind.COMMA]: { kind: TokenKind.COMMA },
-};
-
 export class JsonMessageParser {
   private readonly lexer: JsonLexer;
   private readonly maxTokenSize: number;
   private readonly maxTokenCount: number;
   private readonly maxNesting: number;
-  private tokens: ParserToken[] = [];
+  private tokens: TokenList = { kinds: [], values: [] };
   private tokenBytes = 0;
   private braces = 0;
   private brackets = 0;
@@ -61,7 +50,10 @@ export class JsonMessageParser {
     this.maxTokenSize = limits.maxTokenSize ?? MAX_TOKEN_SIZE;
     this.maxTokenCount = limits.maxTokenCount ?? MAX_TOKEN_COUNT;
     this.maxNesting = limits.maxNesting ?? MAX_NESTING;
-    this.lexer = new JsonLexer((kind, data, start, end) => this.onToken(kind, data, start, end), this.maxTokenSize);
+    this.lexer = new JsonLexer(
+      (kind, data, start, end, text) => this.onToken(kind, data, start, end, text),
+      this.maxTokenSize,
+    );
   }
 
   /** Feeds a chunk of the byte stream; returns the messages it completed, in order. */
@@ -77,7 +69,7 @@ export class JsonMessageParser {
    */
   flush(): JsonMessage[] {
     this.lexer.flush();
-    if (this.tokens.length > 0) this.parseGathered();
+    if (this.tokens.kinds.length > 0) this.parseGathered();
     return this.takeOutput();
   }
 
@@ -94,21 +86,21 @@ export class JsonMessageParser {
     return out;
   }
 
-  private onToken(kind: TokenKind, data: Buffer, start: number, end: number): void {
+  private onToken(kind: TokenKind, data: Buffer, start: number, end: number, text: string): void {
     switch (kind) {
-      case TokenKind.ERROR:
+      case ERROR:
         this.fail(`JSON parse error, stray '${decodeModUtf8Lossy(data, start, end)}'`);
         return;
-      case TokenKind.LCURLY:
+      case LCURLY:
         this.braces++;
         break;
-      case TokenKind.RCURLY:
+      case RCURLY:
         this.braces--;
         break;
-      case TokenKind.LSQUARE:
+      case LSQUARE:
         this.brackets++;
         break;
-      case TokenKind.RSQUARE:
+      case RSQUARE:
         this.brackets--;
         break;
       default:
@@ -120,7 +112,7 @@ export class JsonMessageParser {
       this.fail("JSON token size limit exceeded");
       return;
     }
-    if (this.tokens.length + 1 > this.maxTokenCount) {
+    if (this.tokens.kinds.length + 1 > this.maxTokenCount) {
       this.fail("JSON token count limit exceeded");
       return;
     }
@@ -128,7 +120,8 @@ export class JsonMessageParser {
       this.fail("JSON nesting depth limit exceeded");
       return;
     }
-    this.tokens.push(PUNCTUATION[kind] ?? scalarToken(kind, data, start, end));
+    this.tokens.kinds.push(kind);
+    this.tokens.values.push(scalarValue(kind, data, start, end, text));
     this.tokenBytes += size;
     if ((this.braces > 0 || this.brackets > 0) && this.braces >= 0 && this.brackets >= 0) return;
     this.parseGathered();
@@ -151,25 +144,26 @@ export class JsonMessageParser {
   }
 
   private discard(): void {
-    this.tokens = [];
+    this.tokens = { kinds: [], values: [] };
     this.tokenBytes = 0;
     this.braces = 0;
     this.brackets = 0;
   }
 }
 
-function scalarToken(kind: TokenKind, data: Buffer, start: number, end: number): ParserToken {
+/** The decoded value of a scalar token (or the error it stands for); nothing for punctuation. */
+function scalarValue(kind: TokenKind, data: Buffer, start: number, end: number, text: string): TokenList["values"][number] {
   switch (kind) {
-    case TokenKind.STRING:
-      return { kind, ...stringTokenValue(data, start, end) };
-    case TokenKind.INTEGER:
-      return { kind, value: integerTokenValue(data.toString("latin1", start, end)) };
-    case TokenKind.FLOAT:
-      return { kind, value: floatTokenValue(data.toString("latin1", start, end)) };
-    case TokenKind.KEYWORD:
-      return { kind, ...keywordTokenValue(data.toString("latin1", start, end)) };
+    case STRING:
+      return stringTokenValue(data, start, end, text);
+    case INTEGER:
+      return integerTokenValue(text.slice(start, end));
+    case FLOAT:
+      return floatTokenValue(text.slice(start, end));
+    case KEYWORD:
+      return keywordTokenValue(text.slice(start, end));
     default:
-      // Only an OVERSIZED token gets here, and the size check always rejects it first.
-      return { kind };
+      // Punctuation, or an OVERSIZED token, which the size check always refuses first.
+      return undefined;
   }
 }

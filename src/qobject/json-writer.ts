@@ -16,7 +16,9 @@ export interface QmpJsonOptions {
 
 /** Serialises `value` as QEMU would, without a trailing newline. */
 export function toQmpJson(value: JsonValue, options: QmpJsonOptions = {}): string {
-  return writeValue(value, options.pretty === true, 0);
+  const writer = new Writer(options.pretty === true);
+  writer.value(value, 0);
+  return writer.out;
 }
 
 /**
@@ -27,44 +29,76 @@ export function qmpLine(value: JsonValue, options: QmpJsonOptions = {}): string 
   return toQmpJson(value, options).replaceAll("\n", "\r\n") + "\r\n";
 }
 
-function writeValue(value: JsonValue, pretty: boolean, depth: number): string {
-  switch (typeof value) {
-    case "string":
-      return quoteString(value);
-    case "number":
-      return formatNumber(value);
-    case "bigint":
-      return value.toString();
-    case "boolean":
-      return value ? "true" : "false";
-    case "object":
-      if (value === null) return "null";
-      if (Array.isArray(value)) {
-        return writeContainer("[", "]", value.map((item) => writeValue(item, pretty, depth + 1)), pretty, depth);
-      }
-      return writeObject(value, pretty, depth);
-    default:
-      throw new TypeError(`cannot write ${typeof value} as JSON`);
-  }
-}
-
-function writeObject(object: JsonObject, pretty: boolean, depth: number): string {
-  const members = qdictKeyOrder(Object.keys(object)).map(
-    (key) => `${quoteString(key)}: ${writeValue(object[key]!, pretty, depth + 1)}`,
-  );
-  return writeContainer("{", "}", members, pretty, depth);
-}
-
 /**
  * QEMU's layout: compact is "{a, b}"; pretty puts each member on its own line
  * one level deeper and the closing bracket on a line of its own, even when
  * the container is empty ("{\n    }" for an empty object one level down).
  */
-function writeContainer(open: string, close: string, members: string[], pretty: boolean, depth: number): string {
-  if (!pretty) return open + members.join(", ") + close;
-  const inner = "\n" + " ".repeat((depth + 1) * 4);
-  const outer = "\n" + " ".repeat(depth * 4);
-  return open + (members.length ? inner + members.join("," + inner) : "") + outer + close;
+class Writer {
+  out = "";
+
+  constructor(private readonly pretty: boolean) {}
+
+  value(value: JsonValue, depth: number): void {
+    switch (typeof value) {
+      case "string":
+        this.out += quoteString(value);
+        return;
+      case "number":
+        this.out += formatNumber(value);
+        return;
+      case "bigint":
+        this.out += value.toString();
+        return;
+      case "boolean":
+        this.out += value ? "true" : "false";
+        return;
+      case "object":
+        if (value === null) this.out += "null";
+        else if (Array.isArray(value)) this.array(value, depth);
+        else this.object(value, depth);
+        return;
+      default:
+        throw new TypeError(`cannot write ${typeof value} as JSON`);
+    }
+  }
+
+  private array(array: JsonValue[], depth: number): void {
+    this.out += "[";
+    for (let i = 0; i < array.length; i++) {
+      this.separator(i, depth + 1);
+      this.value(array[i]!, depth + 1);
+    }
+    this.close("]", depth);
+  }
+
+  private object(object: JsonObject, depth: number): void {
+    this.out += "{";
+    const keys = qdictKeyOrder(Object.keys(object));
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      this.separator(i, depth + 1);
+      this.out += quoteString(key) + ": ";
+      this.value(object[key]!, depth + 1);
+    }
+    this.close("}", depth);
+  }
+
+  /** What goes before the index-th member of a container whose members sit at `depth`. */
+  private separator(index: number, depth: number): void {
+    if (this.pretty) this.out += (index > 0 ? ",\n" : "\n") + indent(depth);
+    else if (index > 0) this.out += ", ";
+  }
+
+  private close(bracket: string, depth: number): void {
+    if (this.pretty) this.out += "\n" + indent(depth);
+    this.out += bracket;
+  }
+}
+
+const indents: string[] = [];
+function indent(depth: number): string {
+  return (indents[depth] ??= " ".repeat(depth * 4));
 }
 
 /** Safe integers print as integers; every other number is a double, printed %.17g. */

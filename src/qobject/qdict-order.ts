@@ -44,8 +44,22 @@ export function qdictBucket(key: string): number {
  * as QEMU replaces the value in place).
  */
 export function qdictKeyOrder(keys: readonly string[]): string[] {
-  if (keys.length <= 1) return keys.slice();
-  const entries = keys.map((key, index) => ({ key, index, bucket: qdictBucket(key) }));
-  entries.sort((a, b) => a.bucket - b.bucket || b.index - a.index);
-  return entries.map((e) => e.key);
+  const n = keys.length;
+  if (n <= 1) return keys.slice();
+  const buckets = keys.map(qdictBucket);
+  // Ascending bucket; inside a bucket, the later insertion first.
+  const before = (a: number, b: number): boolean => buckets[a]! < buckets[b]! || (buckets[a] === buckets[b] && a > b);
+  const order: number[] = [];
+  if (n <= 16) {
+    // Insertion sort: objects are small and this avoids sort's overhead.
+    for (let i = 0; i < n; i++) {
+      let j = order.length;
+      while (j > 0 && before(i, order[j - 1]!)) j--;
+      order.splice(j, 0, i);
+    }
+  } else {
+    for (let i = 0; i < n; i++) order.push(i);
+    order.sort((a, b) => (before(a, b) ? -1 : 1));
+  }
+  return order.map((i) => keys[i]!);
 }
