@@ -13,6 +13,7 @@ interface BenchModule {
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   qom: () => import("./qom.js"),
   tcg: () => import("./tcg-loop.js"),
+  memory: () => import("./memory.js"),
 };
 
 async function main(): Promise<void> {
