@@ -46,7 +46,11 @@ function pcspkWrite(s: PcSpkState, val: number): void {
 }
 
 function pcspkInstanceInit(s: PcSpkState): void {
-  s.ioport = ioRegionNew(s, "pcspk", 1, { read: () => pcspkRead(s), write: (_a, v) => pcspkWrite(s, v) });
+  s.ioport = ioRegionNew(s, "pcspk", 1, {
+    read: () => pcspkRead(s),
+    write: (_a, v) => pcspkWrite(s, v),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
+  });
   s.addProperty(
     linkProperty(
       "pit",

@@ -202,6 +202,7 @@ function i8257Realize(d: I8257State): void {
   const chan = ioRegionNew(d, "dma-chan", span, {
     read: (addr) => readChan(d, d.base + addr),
     write: (addr, v) => writeChan(d, d.base + addr, v),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
   });
   isaRegisterIoport(d, chan, d.base);
   isaRegisterPortioList(d, d.pageBase, pagePortio(d, false), "dma-page");
@@ -209,6 +210,7 @@ function i8257Realize(d: I8257State): void {
   const cont = ioRegionNew(d, "dma-cont", span, {
     read: (addr) => readCont(d, d.base + span + addr),
     write: (addr, v) => writeCont(d, d.base + span + addr, v),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
   });
   isaRegisterIoport(d, cont, d.base + span);
   i8257Reset(d);

@@ -34,7 +34,11 @@ export const port92TypeInfo: TypeInfo<Port92State, DeviceClass> = {
   parent: TYPE_ISA_DEVICE,
   instance: Port92State,
   instanceInit: (s) => {
-    s.io = ioRegionNew(s, "port92", 1, { read: () => s.outport, write: (_a, v) => port92Write(s, v) });
+    s.io = ioRegionNew(s, "port92", 1, {
+      read: () => s.outport,
+      write: (_a, v) => port92Write(s, v),
+      impl: { minAccessSize: 1, maxAccessSize: 1 },
+    });
     s.initGpioOut(1, PORT92_A20_LINE);
   },
   classInit: (k) => {

@@ -58,7 +58,7 @@ export function vmportOf(registry: TypeRegistry): VmportState | undefined {
 }
 
 function vmportRealize(s: VmportState): void {
-  isaRegisterIoport(s, ioRegionNew(s, "vmport", 1, {}), VMPORT_PORT);
+  isaRegisterIoport(s, ioRegionNew(s, "vmport", 1, { valid: { minAccessSize: 4, maxAccessSize: 4 }, impl: { minAccessSize: 4, maxAccessSize: 4 } }), VMPORT_PORT);
   ports.set(s.registry, s);
   vmportRegister(s.registry, VMPORT_CMD_GETVERSION, (regs) => {
     regs.ebx = VMPORT_MAGIC;

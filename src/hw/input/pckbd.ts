@@ -229,8 +229,9 @@ function kbdReset(s: I8042State): void {
 }
 
 function i8042InstanceInit(s: I8042State): void {
-  s.io.push(ioRegionNew(s, "i8042-data", 1, { read: () => readData(s), write: (_a, v) => writeData(s, v) }));
-  s.io.push(ioRegionNew(s, "i8042-cmd", 1, { read: () => readStatus(s), write: (_a, v) => writeCommand(s, v) }));
+  const impl = { minAccessSize: 1, maxAccessSize: 1 };
+  s.io.push(ioRegionNew(s, "i8042-data", 1, { read: () => readData(s), write: (_a, v) => writeData(s, v), impl }));
+  s.io.push(ioRegionNew(s, "i8042-cmd", 1, { read: () => readStatus(s), write: (_a, v) => writeCommand(s, v), impl }));
   s.initGpioOut(1, I8042_A20_LINE);
   s.ps2kbd = objectNew<Ps2KbdState>(s.registry, TYPE_PS2_KBD_DEVICE);
   addChild(s, "ps2kbd", s.ps2kbd);

@@ -4,6 +4,7 @@
  * hw/i386/kvmvapic.c), the TPR-patching helper the first APIC with `vapic=on` creates on the
  * system bus.
  */
+import { getSystemIo, getSystemMemory, memoryRegionAddSubregion, memoryRegionAddSubregionOverlap, type MemoryRegion } from "../../exec/memory.js";
 import { adoptChild } from "../../qom/child.js";
 import { QomError } from "../../qom/error.js";
 import { objectNew, type QomObject } from "../../qom/object.js";
@@ -13,6 +14,7 @@ import { DeviceState, TYPE_DEVICE, type DeviceClass } from "../core/qdev.js";
 import { qdevRealize, qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { defineProp, deviceClassSetProps, propKinds, setAfterRealizeError, type PropertyKind } from "../core/qdev-properties.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
+import { ioRegionNew } from "../isa/isa-bus.js";
 
 export const TYPE_APIC_COMMON = "apic-common";
 export const TYPE_APIC = "apic";
@@ -44,6 +46,7 @@ export class ApicCommonState extends DeviceState {
   /** The machine's kvmvapic, once created. */
   vapic: DeviceState | undefined;
   extendedLogDest = 0;
+  ioMemory: MemoryRegion | undefined;
 
   // Registers (the behaviour comes with the interrupt delivery model).
   tpr = 0;
@@ -80,6 +83,8 @@ function apicRealize(s: ApicCommonState): void {
   if (s.apicId >= MAX_APICS) {
     throw new QomError(`${s.typeName} initialization failed. APIC ID ${s.apicId} is invalid`);
   }
+  // The local APIC window; writes here are also how MSIs reach the APICs.
+  s.ioMemory = ioRegionNew(s, "apic-msi", APIC_SPACE_SIZE, { impl: { minAccessSize: 4, maxAccessSize: 4 } });
 }
 
 /** QEMU's apic_reset_common + apic_init_reset: the power-on register state. */
@@ -143,11 +148,22 @@ export function apicCreateForCpu(cpu: DeviceState, apicId: number, type = TYPE_A
 
 export function apicRealizeForCpu(apic: ApicCommonState): void {
   qdevRealize(apic);
+  // Every CPU's APIC sits at the same address; the first one's window is the one mapped.
+  if (apic.ioMemory && !apicWindowMapped.has(apic.registry)) {
+    memoryRegionAddSubregionOverlap(getSystemMemory(apic.registry), APIC_DEFAULT_ADDRESS, apic.ioMemory, 0x1000);
+    apicWindowMapped.add(apic.registry);
+  }
 }
 
+const apicWindowMapped = new WeakSet<TypeRegistry>();
+
 export class VapicRomState extends SysBusDevice {
-  /** The I/O port the option ROM uses (0x7e). */
-  ioBase = VAPIC_IO_PORT;
+  io: MemoryRegion | undefined;
+}
+
+function vapicRealize(s: VapicRomState): void {
+  s.io = ioRegionNew(s, "kvmvapic", 2, {});
+  memoryRegionAddSubregion(getSystemIo(s.registry), VAPIC_IO_PORT, s.io);
 }
 
 export const apicCommonTypeInfo: TypeInfo<ApicCommonState, ApicCommonClass> = {
@@ -174,5 +190,6 @@ export const kvmvapicTypeInfo: TypeInfo<VapicRomState, DeviceClass> = {
   instance: VapicRomState,
   classInit: (k) => {
     k.userCreatable = false;
+    k.realize = (d) => vapicRealize(d as VapicRomState);
   },
 };

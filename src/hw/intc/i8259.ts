@@ -202,10 +202,12 @@ function picRealize(dev: I8259State): void {
   dev.baseIo = ioRegionNew(dev, "pic", 2, {
     read: (addr) => picIoportRead(dev, addr),
     write: (addr, val) => picIoportWrite(dev, addr, val),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
   });
   dev.elcrIo = ioRegionNew(dev, "elcr", 1, {
     read: () => dev.elcr,
     write: (_addr, val) => (dev.elcr = val & dev.elcrMask),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
   });
   dev.initGpioOut(1);
   dev.initGpioIn((n, level) => picSetIrq(dev, n, level), 8);

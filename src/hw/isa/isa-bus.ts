@@ -5,7 +5,8 @@
  *
  * The bus owns the 16 interrupt lines the board hands it (`isaBusIrqs`, usually the GSI lines)
  * and the two address spaces ISA devices decode. ISA devices take their IRQs from the bus by
- * number and register their I/O ports on the bus's I/O space.
+ * number and map their I/O regions (memory regions, children of the device) in the bus's I/O
+ * space.
  */
 import { BusState, qbusCreate, TYPE_BUS } from "../core/bus.js";
 import type { IrqState } from "../core/irq.js";
@@ -14,6 +15,15 @@ import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { sysbusGetDefault, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
 import { QomError } from "../../qom/error.js";
 import { objectNew, type QomObject } from "../../qom/object.js";
+import {
+  getSystemIo,
+  getSystemMemory,
+  memoryRegionAddSubregion,
+  memoryRegionInitIo,
+  type AccessConstraints,
+  type MemoryRegion,
+  type MemoryRegionOps,
+} from "../../exec/memory.js";
 import { TYPE_INTERFACE, type TypeInfo, type TypeRegistry } from "../../qom/type.js";
 
 export const TYPE_ISA_BUS = "ISA";
@@ -28,21 +38,13 @@ export const ISA_NUM_IRQS = 16;
 export interface IoOps {
   read?(addr: number, size: number): number;
   write?(addr: number, value: number, size: number): void;
+  /** Access sizes the device accepts and implements (QEMU's .valid / .impl). */
+  valid?: AccessConstraints;
+  impl?: AccessConstraints;
 }
 
-/**
- * One I/O region an ISA device decodes (a future `memory-region` child named `name[N]` of its
- * owner). The memory API (src/exec) replaces the bookkeeping here once it is in the tree; the
- * records already carry what it needs: owner, name, size, callbacks and the port it sits at.
- */
-export interface IoRegion {
-  readonly owner: DeviceState;
-  readonly name: string;
-  readonly size: number;
-  readonly ops: IoOps;
-  /** The port it was registered at; undefined until registered. */
-  base?: number;
-}
+/** An I/O region is a memory region (a `name[N]` child of its owner). */
+export type IoRegion = MemoryRegion;
 
 /** QEMU's MemoryRegionPortio: `len` ports at `offset` of a portio list, `size`-byte accesses. */
 export interface Portio {
@@ -53,8 +55,16 @@ export interface Portio {
   readonly write?: (port: number, value: number) => void;
 }
 
-export function ioRegionNew(owner: DeviceState, name: string, size: number, ops: IoOps): IoRegion {
-  return { owner, name, size, ops };
+/** QEMU's memory_region_init_io with a device's callbacks. */
+export function ioRegionNew(owner: QomObject, name: string, size: number, ops: IoOps): MemoryRegion {
+  const mrOps: MemoryRegionOps = {
+    read: (_o, addr, sz) => (ops.read ? ops.read(addr, sz) : 0),
+    write: (_o, addr, value, sz) => ops.write?.(addr, value, sz),
+    endianness: "little",
+  };
+  if (ops.valid) mrOps.valid = ops.valid;
+  if (ops.impl) mrOps.impl = ops.impl;
+  return memoryRegionInitIo(owner, mrOps, undefined, name, size);
 }
 
 // ---- the ISA DMA interface ------------------------------------------------------------------------
@@ -74,15 +84,13 @@ export interface IsaDma {
 // ---- bus and device -------------------------------------------------------------------------------
 
 export class IsaBus extends BusState {
-  /** The memory and I/O address spaces (memory regions once src/exec exists). */
-  addressSpace: unknown;
-  addressSpaceIo: unknown;
+  /** The memory and I/O address spaces the bus decodes (QEMU's address_space(_io)). */
+  addressSpace: MemoryRegion | undefined;
+  addressSpaceIo: MemoryRegion | undefined;
   /** The 16 input lines of the interrupt controller(s), set by the board. */
   irqs: IrqState[] | undefined;
   /** 8-bit and 16-bit DMA controllers (QEMU's isa_bus_dma). */
   readonly dma: [IsaDma | undefined, IsaDma | undefined] = [undefined, undefined];
-  /** Every I/O region registered on this bus, in registration order. */
-  readonly ioRegions: IoRegion[] = [];
 }
 
 export class IsaDevice extends DeviceState {
@@ -105,8 +113,8 @@ const isaBuses = new WeakMap<TypeRegistry, IsaBus>();
 export function isaBusNew(
   registry: TypeRegistry,
   dev: DeviceState | undefined,
-  addressSpace: unknown,
-  addressSpaceIo: unknown,
+  addressSpace: MemoryRegion | undefined,
+  addressSpaceIo: MemoryRegion | undefined,
 ): IsaBus {
   if (isaBuses.has(registry)) throw new QomError("Can't create a second ISA bus");
   let parent = dev;
@@ -172,57 +180,56 @@ function noteIoport(dev: IsaDevice | undefined, port: number): void {
   if (dev && (dev.ioportId === 0 || port < dev.ioportId)) dev.ioportId = port;
 }
 
+/** The I/O space a device's ports go to: its bus's, or the machine's when the bus has none. */
+export function isaAddressSpaceIo(dev: IsaDevice): MemoryRegion {
+  return dev.isaBus.addressSpaceIo ?? getSystemIo(dev.registry);
+}
+
+/** QEMU's isa_address_space: the memory space of the device's bus. */
+export function isaAddressSpace(dev: IsaDevice): MemoryRegion {
+  return dev.isaBus.addressSpace ?? getSystemMemory(dev.registry);
+}
+
 /** QEMU's isa_register_ioport: maps `region` at `start` in the bus's I/O space. */
-export function isaRegisterIoport(dev: IsaDevice, region: IoRegion, start: number): void {
-  region.base = start;
-  dev.isaBus.ioRegions.push(region);
+export function isaRegisterIoport(dev: IsaDevice, region: MemoryRegion, start: number): void {
+  memoryRegionAddSubregion(isaAddressSpaceIo(dev), start, region);
   noteIoport(dev, start);
 }
 
 /**
- * QEMU's isa_register_portio_list: one I/O region per run of contiguous entries of `list`
- * (named `name`, so they become `name[0]`, `name[1]`, …), mapped at `start` + offset.
+ * QEMU's isa_register_portio_list (portio_list_add): one I/O region per run of contiguous
+ * entries of `list`, each named `name` (so `name[0]`, `name[1]`, …), mapped at `start` + its
+ * offset. Handlers get the absolute port number.
  */
-export function isaRegisterPortioList(dev: IsaDevice, start: number, list: readonly Portio[], name: string): IoRegion[] {
+export function isaRegisterPortioList(dev: IsaDevice, start: number, list: readonly Portio[], name: string): MemoryRegion[] {
   noteIoport(dev, start);
-  const regions: IoRegion[] = [];
+  const regions: MemoryRegion[] = [];
   let i = 0;
   while (i < list.length) {
     const first = list[i]!;
     let end = first.offset + first.len;
     const run: Portio[] = [first];
-    // Entries that continue where the previous one ended share a region (QEMU's portio_list_add).
     while (i + 1 < list.length && list[i + 1]!.offset === end) {
       i++;
       run.push(list[i]!);
       end = list[i]!.offset + list[i]!.len;
     }
     const base = first.offset;
+    const entryAt = (addr: number): Portio | undefined =>
+      run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
     const region = ioRegionNew(dev, name, end - base, {
       read: (addr) => {
-        const p = run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
+        const p = entryAt(addr);
         return p?.read ? p.read(start + base + addr) : 0xffffffff;
       },
-      write: (addr, value) => {
-        const p = run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
-        p?.write?.(start + base + addr, value);
-      },
+      write: (addr, value) => entryAt(addr)?.write?.(start + base + addr, value),
+      impl: { minAccessSize: first.size, maxAccessSize: first.size },
     });
-    region.base = start + base;
-    dev.isaBus.ioRegions.push(region);
+    memoryRegionAddSubregion(isaAddressSpaceIo(dev), start + base, region);
     regions.push(region);
     i++;
   }
   return regions;
-}
-
-/** The region of the bus's I/O space that decodes `port`, if any (the last mapped wins). */
-export function isaFindIoRegion(bus: IsaBus, port: number): IoRegion | undefined {
-  for (let i = bus.ioRegions.length - 1; i >= 0; i--) {
-    const r = bus.ioRegions[i]!;
-    if (r.base !== undefined && port >= r.base && port < r.base + r.size) return r;
-  }
-  return undefined;
 }
 
 // ---- creation helpers -----------------------------------------------------------------------------

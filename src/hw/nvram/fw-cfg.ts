@@ -14,7 +14,7 @@ import type { DeviceClass } from "../core/qdev.js";
 import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { defineProp, deviceClassSetProps, type PropertyKind, propKinds } from "../core/qdev-properties.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
-import { ioRegionNew, type IoRegion } from "../isa/isa-bus.js";
+import { getSystemIo, memoryRegionAddSubregion, memoryRegionInitIo, type MemoryRegion, type MemoryRegionOps } from "../../exec/memory.js";
 
 export const TYPE_FW_CFG = "fw_cfg";
 export const TYPE_FW_CFG_IO = "fw_cfg_io";
@@ -82,7 +82,7 @@ export class FwCfgState extends SysBusDevice {
   curEntry = FW_CFG_INVALID;
   curOffset = 0;
   dmaAddr = 0n;
-  readonly regions: IoRegion[] = [];
+  readonly regions: MemoryRegion[] = [];
 }
 
 export class FwCfgIoState extends FwCfgState {
@@ -257,6 +257,42 @@ export function fwCfgReadByte(s: FwCfgState): number {
   return e.data[s.curOffset++]!;
 }
 
+/** QEMU's fw_cfg_data_read: `size` bytes of the selected item, most significant first. */
+function fwCfgDataRead(s: FwCfgState, size: number): number {
+  let value = 0;
+  for (let i = 0; i < size; i++) value = (value * 256 + fwCfgReadByte(s)) >>> 0;
+  return value;
+}
+
+/** The selector/data window: byte reads of data, 16-bit selector writes (QEMU's comb ops). */
+const fwCfgCombOps: MemoryRegionOps<FwCfgState> = {
+  read: (s, _addr, size) => fwCfgDataRead(s, size),
+  write: (s, _addr, value, size) => {
+    // A byte written to the data port is ignored since QEMU 2.4; a word selects.
+    if (size === 2) fwCfgSelect(s, value & 0xffff);
+  },
+  endianness: "little",
+  valid: { accepts: (_s, _addr, size, isWrite) => size === 1 || (isWrite && size === 2) },
+};
+
+/**
+ * The DMA register: reads give the "QEMU CFG" signature (big-endian); writes of the address
+ * start a transfer, which comes with guest memory access.
+ */
+const fwCfgDmaOps: MemoryRegionOps<FwCfgState> = {
+  read: (_s, addr, size) => {
+    const shift = BigInt((8 - addr - size) * 8);
+    return Number((FW_CFG_DMA_SIGNATURE >> shift) & ((1n << BigInt(size * 8)) - 1n));
+  },
+  write: (s, addr, value, size) => {
+    const shift = BigInt((8 - addr - size) * 8);
+    const mask = ((1n << BigInt(size * 8)) - 1n) << shift;
+    s.dmaAddr = (s.dmaAddr & ~mask) | ((BigInt(value >>> 0) << shift) & mask);
+  },
+  endianness: "big",
+  valid: { minAccessSize: 1, maxAccessSize: 8, unaligned: false },
+};
+
 // ---- realize -----------------------------------------------------------------------------------------
 
 /** What QEMU's fw_cfg_common_realize takes from the machine and the command line. */
@@ -315,14 +351,9 @@ function fwCfgIoRealize(s: FwCfgIoState): void {
   fwCfgFileSlotsAllocate(s);
   // The 8-bit data port overlaps the 16-bit selector, so the window is two ports.
   s.regions.push(
-    ioRegionNew(s, "fwcfg", 2, {
-      read: (addr) => (addr === 1 ? fwCfgReadByte(s) : 0),
-      write: (addr, value, size) => {
-        if (addr === 0 && size === 2) fwCfgSelect(s, value & 0xffff);
-      },
-    }),
+    memoryRegionInitIo(s, fwCfgCombOps, s, "fwcfg", 2),
   );
-  if (s.dmaEnabled) s.regions.push(ioRegionNew(s, "fwcfg.dma", 8, {}));
+  if (s.dmaEnabled) s.regions.push(memoryRegionInitIo(s, fwCfgDmaOps, s, "fwcfg.dma", 8));
   fwCfgCommonRealize(s);
 }
 
@@ -343,11 +374,13 @@ export function fwCfgInitIoDma(registry: TypeRegistry, iobase: number, dmaIobase
   if (!machine) throw new QomError("fw_cfg needs /machine");
   addChild(machine, TYPE_FW_CFG, dev);
   qdevRealizeAndUnref(dev, sysbusGetDefault(registry));
+  // QEMU's sysbus_add_io: straight into the machine's I/O space.
+  const io = getSystemIo(registry);
   dev.iobase = iobase;
-  dev.regions[0]!.base = iobase;
+  memoryRegionAddSubregion(io, iobase, dev.regions[0]!);
   if (dev.dmaEnabled) {
     dev.dmaIobase = dmaIobase;
-    dev.regions[1]!.base = dmaIobase;
+    memoryRegionAddSubregion(io, dmaIobase, dev.regions[1]!);
   }
   return dev;
 }

@@ -6,6 +6,7 @@
  * Its `date` property is the guest's current RTC time as a `struct tm`; the machine gets an
  * alias to it named `rtc-time`.
  */
+import { memoryRegionAddSubregion } from "../../exec/memory.js";
 import { addAlias } from "../../qom/link.js";
 import { QomError } from "../../qom/error.js";
 import { tmProperty } from "../../qom/property.js";
@@ -183,11 +184,15 @@ function rtcRealize(s: RtcState): void {
   if (s.lostTickPolicy !== "slew" && s.lostTickPolicy !== "discard") {
     throw new QomError("Invalid lost tick policy.");
   }
-  s.io = ioRegionNew(s, "rtc", 2, {
-    read: (addr) => cmosRead(s, addr),
-    write: (addr, val) => cmosWrite(s, addr, val),
-  });
+  const ops = {
+    read: (addr: number) => cmosRead(s, addr),
+    write: (addr: number, val: number) => cmosWrite(s, addr, val),
+    impl: { minAccessSize: 1, maxAccessSize: 1 },
+  };
+  s.io = ioRegionNew(s, "rtc", 2, ops);
   isaRegisterIoport(s, s.io, s.ioBase);
+  // The index port again, as its own region: QEMU marks it for coalesced writes.
+  memoryRegionAddSubregion(s.io, 0, ioRegionNew(s, "rtc-index", 1, ops));
   s.addProperty(tmProperty("date", () => (rtcUpdateTime(s), rtcGetTime(s))));
   s.initGpioOut(1);
 }

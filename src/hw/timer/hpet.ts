@@ -4,11 +4,13 @@
  * legacy inputs (the PIT's and the RTC's interrupts, which it replaces in legacy mode) and one
  * output that tells the PIT whether legacy mode is off.
  */
+import { getSystemMemory, memoryRegionAddSubregion, type MemoryRegion } from "../../exec/memory.js";
 import { QomError } from "../../qom/error.js";
 import type { TypeInfo, TypeRegistry } from "../../qom/type.js";
 import type { DeviceClass } from "../core/qdev.js";
 import { defineProp, deviceClassSetProps, propKinds, type PropertyKind } from "../core/qdev-properties.js";
 import { SysBusDevice, sysbusInitIrq, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
+import { ioRegionNew } from "../isa/isa-bus.js";
 
 export const TYPE_HPET = "hpet";
 export const HPET_BASE = 0xfed00000;
@@ -44,8 +46,13 @@ export class HpetState extends SysBusDevice {
   isr = 0n;
   hpetCounter = 0n;
   readonly timers: HpetTimer[] = Array.from({ length: HPET_MAX_TIMERS }, () => new HpetTimer());
-  /** Where the register window is mapped, once mapped. */
-  mmioBase: number | undefined;
+  /** The 1 KiB register window (`hpet[0]`), made at creation. */
+  iomem: MemoryRegion | undefined;
+}
+
+/** The board's sysbus_mmio_map of the register window (at HPET_BASE on the PC). */
+export function hpetMmioMap(s: HpetState, base = HPET_BASE): void {
+  if (s.iomem) memoryRegionAddSubregion(getSystemMemory(s.registry), base, s.iomem);
 }
 
 /** QEMU counts HPETs per process; qomd per machine. */
@@ -74,6 +81,9 @@ export const hpetTypeInfo: TypeInfo<HpetState, DeviceClass> = {
   name: TYPE_HPET,
   parent: TYPE_SYS_BUS_DEVICE,
   instance: HpetState,
+  instanceInit: (s) => {
+    s.iomem = ioRegionNew(s, "hpet", HPET_LEN, { valid: { minAccessSize: 4, maxAccessSize: 8 } });
+  },
   classInit: (k) => {
     k.userCreatable = false;
     k.realize = (d) => hpetRealize(d as HpetState);

@@ -15,7 +15,7 @@ export class PitState extends PitCommonState {}
 
 function pitRealize(s: PitState): void {
   s.initGpioOut(1);
-  s.ioports = ioRegionNew(s, "pit", 4, {});
+  s.ioports = ioRegionNew(s, "pit", 4, { impl: { minAccessSize: 1, maxAccessSize: 1 } });
   // HPET legacy mode: a high level takes channel 0's interrupt away from the PIT.
   s.initGpioIn((_n, level) => (s.channels[0]!.irqDisabled = level !== 0), 1);
   pitCommonRealize(s);

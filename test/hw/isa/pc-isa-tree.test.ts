@@ -13,7 +13,7 @@ import { isaBusIrqs, isaBusNew, isaCreateSimple, isaNew, isaRealizeAndUnref, isa
 import { i8259Init } from "../../../src/hw/intc/i8259.js";
 import { ioapicInit } from "../../../src/hw/intc/ioapic.js";
 import { apicCreateForCpu, apicRealizeForCpu } from "../../../src/hw/intc/apic.js";
-import { HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, type HpetState } from "../../../src/hw/timer/hpet.js";
+import { hpetMmioMap, HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, type HpetState } from "../../../src/hw/timer/hpet.js";
 import { i8254PitInit } from "../../../src/hw/timer/i8254.js";
 import { mc146818RtcInit } from "../../../src/hw/rtc/mc146818rtc.js";
 import { pcspkInit, type PcSpkState } from "../../../src/hw/audio/pcspk.js";
@@ -21,6 +21,7 @@ import { i8257DmaInit } from "../../../src/hw/dma/i8257.js";
 import { i8042SetupA20Line, type I8042State } from "../../../src/hw/input/pckbd.js";
 import { port92ConnectA20, type Port92State } from "../../../src/hw/i386/port92.js";
 import { fwCfgInitIoDma } from "../../../src/hw/nvram/fw-cfg.js";
+import { getSystemIo, getSystemMemory } from "../../../src/exec/memory.js";
 import { adoptChild } from "../../../src/qom/child.js";
 import { objectNew, isChildProperty, type QomObject } from "../../../src/qom/object.js";
 import { objectGetRoot } from "../../../src/qom/root.js";
@@ -59,7 +60,7 @@ function buildPc(): { machine: QomObject } {
   qdevRealizeAndUnref(pciFunc0);
   const piix3 = objectNew<DeviceState>(types, "stub-bridge"); // device[3]: PIIX3 with isa.0
   qdevRealizeAndUnref(piix3);
-  const isa = isaBusNew(types, piix3, undefined, undefined);
+  const isa = isaBusNew(types, piix3, getSystemMemory(types), getSystemIo(types));
   i8257DmaInit(isa, false);
   // pc_init1: PIC, ISA IRQs, ioapic, then pc_basic_device_init.
   i8259Init(isa, cpuIrq);
@@ -68,6 +69,7 @@ function buildPc(): { machine: QomObject } {
   const hpet = objectNew<HpetState>(types, "hpet");
   hpet.setPropertyJson("hpet-intcap", 4);
   qdevRealizeAndUnref(hpet, sysbusGetDefault(types));
+  hpetMmioMap(hpet);
   for (let i = 0; i < 24; i++) sysbusConnectIrq(hpet, i, gsi[i]);
   const pitAlt = hpet.gpioIn(HPET_LEGACY_PIT_INT);
   const rtcIrq = hpet.gpioIn(HPET_LEGACY_RTC_INT);
@@ -102,8 +104,9 @@ function walk(obj: QomObject, path: string, out: Map<string, string>): void {
 
 function fixtureSection(title: string): string[] {
   const lines = fixture.split("\n");
-  const start = lines.indexOf(`# ${title}`);
+  const start = lines.findIndex((l) => l.startsWith(`# ${title}`));
   const out: string[] = [];
+  expect(start, title).toBeGreaterThan(0);
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith("#")) break;
     if (line.trim() !== "") out.push(line);
@@ -132,9 +135,28 @@ describe("pc -nodefaults: ISA and board devices", () => {
     for (const line of fixtureSection("links")) {
       const [where, value] = line.split("\t");
       const dot = where!.lastIndexOf(".");
-      const obj = root.resolveComponent("machine") && resolve(root, where!.slice(0, dot));
+      const obj = resolve(root, where!.slice(0, dot));
       expect(obj, where).toBeDefined();
       expect(obj!.getProperty(where!.slice(dot + 1)), where).toBe(JSON.parse(value!));
+    }
+  });
+});
+
+describe("pc -nodefaults: I/O and MMIO regions", () => {
+  it("maps every region at QEMU 7.2's address, size and priority", () => {
+    buildPc();
+    const root = objectGetRoot(types);
+    const rows = fixtureSection("regions");
+    expect(rows.length).toBe(28);
+    for (const line of rows) {
+      const [path, addr, size, priority] = line.split("\t");
+      const mr = resolve(root, path!);
+      expect(mr, path).toBeDefined();
+      expect([mr!.getProperty("addr"), mr!.getProperty("size"), mr!.getProperty("priority")], path).toEqual([
+        Number(addr),
+        Number(size),
+        Number(priority),
+      ]);
     }
   });
 });
