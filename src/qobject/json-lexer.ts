@@ -38,6 +38,9 @@ export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
 /** QEMU's MAX_TOKEN_SIZE: 64 MiB. */
 export const MAX_TOKEN_SIZE = 64 * 1024 * 1024;
 
+/** Largest piece of input lexed in one go (see feed). */
+const MAX_SLICE = 1024 * 1024;
+
 /**
  * Receives each token. `data[start..end)` holds its bytes and `text` is the
  * same bytes read as latin1 (one char per byte, same indices); both are only
@@ -172,6 +175,13 @@ export class JsonLexer {
   /** Lexes one chunk; tokens may span chunks. */
   feed(chunk: Uint8Array): void {
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Huge chunks go in slices, which bounds the latin1 copy made of each.
+    for (let pos = 0; pos < data.length; pos += MAX_SLICE) {
+      this.feedSlice(data.subarray(pos, pos + MAX_SLICE));
+    }
+  }
+
+  private feedSlice(data: Buffer): void {
     const text = data.toString("latin1");
     const n = data.length;
     const max = this.maxTokenSize;

@@ -88,7 +88,7 @@ function hex4(data: Uint8Array, pos: number, end: number): number {
  * The lexer guarantees the token ends with the same quote and holds no
  * control bytes. `text` is `data` read as latin1, for a cheap ASCII path.
  */
-export function stringTokenValue(data: Uint8Array, start: number, end: number, text: string): string | TokenError {
+export function stringTokenValue(data: Buffer, start: number, end: number, text: string): string | TokenError {
   const quote = data[start]!;
   const last = end - 1; // the closing quote
   // Fast path: printable ASCII without escapes.
@@ -100,7 +100,11 @@ export function stringTokenValue(data: Uint8Array, start: number, end: number, t
       break;
     }
   }
-  if (simple) return text.slice(start + 1, last);
+  if (simple) {
+    // Short slices are copied by V8 anyway; a long one would be a view that keeps
+    // the whole chunk's text alive for as long as the value lives, so copy it.
+    return last - start <= 24 ? text.slice(start + 1, last) : data.toString("latin1", start + 1, last);
+  }
 
   const units: number[] = [];
   const next = { pos: 0 };
