@@ -227,7 +227,7 @@ export class QmpSession {
   }
 }
 
-function connectionAnswer(name: string, socket: QmpBackend["socket"], backend: QmpBackend): (() => JsonValue) | undefined {
+export function connectionAnswer(name: string, socket: QmpBackend["socket"], backend: QmpBackend): (() => JsonValue) | undefined {
   switch (name) {
     case "query-version":
       return queryVersion;

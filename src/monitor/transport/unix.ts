@@ -14,7 +14,8 @@ import { silentLog } from "../log.js";
 import type { QmpSession, QmpTransport } from "../qmp-session.js";
 import { serveStream } from "./stream.js";
 
-export type UnixListen = { path: string; mode?: number } | { fd: number };
+/** A Unix socket path, an inherited listening fd (systemd), or a TCP address (`qomd run -qmp tcp:…`). */
+export type UnixListen = { path: string; mode?: number } | { fd: number } | { host: string; port: number };
 
 export interface QmpSocketServerOptions {
   listen: UnixListen;
@@ -61,8 +62,10 @@ export class QmpSocketServer {
       if ("path" in target) {
         removeStaleSocket(target.path);
         this.server.listen(target.path, done);
-      } else {
+      } else if ("fd" in target) {
         this.server.listen({ fd: target.fd }, done);
+      } else {
+        this.server.listen(target.port, target.host, done);
       }
     });
   }

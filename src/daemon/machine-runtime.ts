@@ -1,0 +1,82 @@
+/**
+ * One machine and its command handlers, on the thread that owns the machine
+ * (a worker of the daemon, or the main thread of `qomd run`).  It implements
+ * the MachineContext the handlers see: events carry their timestamp from
+ * here, device events of qdev are routed to the same sink, and work QEMU does
+ * after a command's reply waits for flushAfterReply().
+ */
+import type { JsonObject, JsonValue } from "../qobject/json-value.js";
+import { qdevContext } from "../hw/core/qdev.js";
+import { machineCommands } from "../monitor/commands/index.js";
+import { makeEvent, type QmpEvent } from "../monitor/events.js";
+import type { MachineContext, MachineInstance } from "../monitor/machine-context.js";
+import { errorReport, type ErrorReport } from "../monitor/qmp-errors.js";
+import { QmpError } from "../qapi/error.js";
+
+export interface MachineRuntimeHooks {
+  onEvent(event: QmpEvent): void;
+  /** The machine asked to end (quit); called after the reply has gone out. */
+  onExit(): void;
+  deviceAdd(instance: MachineInstance, opts: JsonObject): void;
+  chardevs?(): JsonObject[];
+}
+
+export type CommandResult = { ok: true; value: JsonValue | undefined } | { ok: false; error: ErrorReport };
+
+export class MachineRuntime implements MachineContext {
+  private pendingAfterReply: Array<() => void> = [];
+  private exitRequested = false;
+
+  constructor(
+    readonly instance: MachineInstance,
+    private readonly hooks: MachineRuntimeHooks,
+  ) {
+    qdevContext(instance.registry).emitEvent = (name, data) => this.emit(name, data);
+  }
+
+  get registry() {
+    return this.instance.registry;
+  }
+
+  emit(event: string, data?: JsonObject): void {
+    this.hooks.onEvent(makeEvent(event, data));
+  }
+
+  afterReply(fn: () => void): void {
+    this.pendingAfterReply.push(fn);
+  }
+
+  requestExit(): void {
+    this.exitRequested = true;
+  }
+
+  deviceAdd(opts: JsonObject): void {
+    this.hooks.deviceAdd(this.instance, opts);
+  }
+
+  chardevs(): JsonObject[] {
+    return this.hooks.chardevs?.() ?? [];
+  }
+
+  /** Runs one command whose arguments passed the schema check. Never throws. */
+  execute(command: string, args: JsonObject): CommandResult {
+    const handler = machineCommands[command];
+    try {
+      if (!handler) throw new QmpError("CommandNotFound", `The command ${command} has not been found`);
+      return { ok: true, value: handler(args, this) };
+    } catch (err) {
+      return { ok: false, error: errorReport(err, command) };
+    }
+  }
+
+  /** To be called once the reply of the last command is on its way. */
+  flushAfterReply(): void {
+    const pending = this.pendingAfterReply;
+    this.pendingAfterReply = [];
+    for (const fn of pending) fn();
+    if (this.exitRequested) {
+      this.exitRequested = false;
+      this.hooks.onExit();
+    }
+  }
+}

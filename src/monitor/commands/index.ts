@@ -1,0 +1,62 @@
+/**
+ * The per-machine command table: every machine-scope command qomd implements,
+ * by QMP name.  Commands in `registryCommands` need only a type registry, so
+ * the daemon also answers them without a machine.
+ */
+import type { MachineCommandHandler, RegistryCommandHandler } from "../machine-context.js";
+import { queryChardevCmd } from "./char.js";
+import {
+  queryBalloonCmd,
+  queryCpusFastCmd,
+  queryCurrentMachineCmd,
+  queryHotpluggableCpusCmd,
+  queryKvmCmd,
+  queryMachinesCmd,
+  queryTargetCmd,
+  queryUuidCmd,
+} from "./machine.js";
+import { queryCpuDefinitionsCmd, queryCpuModelExpansionCmd } from "./machine-target.js";
+import { humanMonitorCommandCmd, queryNameCmd } from "./misc.js";
+import { deviceAddCmd, deviceDelCmd, deviceListPropertiesCmd } from "./qdev.js";
+import { objectAddCmd, objectDelCmd, qomGetCmd, qomListCmd, qomListPropertiesCmd, qomListTypesCmd, qomSetCmd } from "./qom.js";
+import { contCmd, queryStatusCmd, quitCmd, stopCmd, systemPowerdownCmd, systemResetCmd } from "./run-state.js";
+
+export const registryCommands: Readonly<Record<string, RegistryCommandHandler>> = {
+  "qom-list-types": qomListTypesCmd,
+  "qom-list-properties": qomListPropertiesCmd,
+  "device-list-properties": deviceListPropertiesCmd,
+  "query-machines": queryMachinesCmd,
+  "query-target": queryTargetCmd,
+  "query-cpu-definitions": queryCpuDefinitionsCmd,
+  "query-cpu-model-expansion": queryCpuModelExpansionCmd,
+};
+
+export const machineCommands: Readonly<Record<string, MachineCommandHandler>> = {
+  ...registryCommands,
+  "query-status": queryStatusCmd,
+  "query-chardev": queryChardevCmd,
+  quit: quitCmd,
+  "qom-list": qomListCmd,
+  "qom-get": qomGetCmd,
+  "qom-set": qomSetCmd,
+  "object-add": objectAddCmd,
+  "object-del": objectDelCmd,
+  device_add: deviceAddCmd,
+  device_del: deviceDelCmd,
+  "query-cpus-fast": queryCpusFastCmd,
+  "query-current-machine": queryCurrentMachineCmd,
+  "query-uuid": queryUuidCmd,
+  system_reset: systemResetCmd,
+  system_powerdown: systemPowerdownCmd,
+  "query-kvm": queryKvmCmd,
+  "query-hotpluggable-cpus": queryHotpluggableCpusCmd,
+  "query-balloon": queryBalloonCmd,
+  "query-name": queryNameCmd,
+  stop: stopCmd,
+  cont: contCmd,
+  "human-monitor-command": humanMonitorCommandCmd,
+};
+
+export function hasMachineCommand(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(machineCommands, name);
+}
