@@ -8,7 +8,8 @@ import { ModuleInit } from "./qom/module.js";
 import { TypeRegistry } from "./qom/type.js";
 import { registerQomBaseTypes } from "./qom/types.js";
 import { registerHwCoreTypes } from "./hw/core/types.js";
-import { registerChardevTypes } from "./chardev/types.js";
+import { registerAccelTypes } from "./accel/accel.js";
+import { registerX86MachineTypes } from "./hw/i386/types.js";
 import { registerChardevTypes } from "./chardev/types.js";
 import { registerExecTypes } from "./exec/types.js";
 import { registerBackendsTypes } from "./backends/types.js";
@@ -22,16 +23,8 @@ import { registerFdcTypes } from "./hw/block/fdc.js";
 import { registerInputTypes } from "./hw/input/types.js";
 import { registerI386IsaDeviceTypes } from "./hw/i386/isa-device-types.js";
 import { registerNvramTypes } from "./hw/nvram/types.js";
-import { registerIsaTypes } from "./hw/isa/isa-bus.js";
-import { registerIntcTypes } from "./hw/intc/types.js";
-import { registerTimerTypes } from "./hw/timer/types.js";
-import { registerRtcTypes } from "./hw/rtc/types.js";
-import { registerAudioTypes } from "./hw/audio/types.js";
-import { registerDmaTypes } from "./hw/dma/types.js";
-import { registerFdcTypes } from "./hw/block/fdc.js";
-import { registerInputTypes } from "./hw/input/types.js";
-import { registerI386IsaDeviceTypes } from "./hw/i386/isa-device-types.js";
-import { registerNvramTypes } from "./hw/nvram/types.js";
+import { registerCharTypes } from "./hw/char/types.js";
+import { registerMiscTypes } from "./hw/misc/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -41,7 +34,8 @@ export interface ModuleContext {
 export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerQomBaseTypes(ctx.types));
   modules.register("qom", (ctx) => registerHwCoreTypes(ctx.types));
-  modules.register("qom", (ctx) => registerChardevTypes(ctx.types));
+  modules.register("qom", (ctx) => registerAccelTypes(ctx.types));
+  modules.register("qom", (ctx) => registerX86MachineTypes(ctx.types));
   modules.register("qom", (ctx) => registerChardevTypes(ctx.types));
   modules.register("qom", (ctx) => registerExecTypes(ctx.types));
   modules.register("qom", (ctx) => registerBackendsTypes(ctx.types));
@@ -55,16 +49,8 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerInputTypes(ctx.types));
   modules.register("qom", (ctx) => registerI386IsaDeviceTypes(ctx.types));
   modules.register("qom", (ctx) => registerNvramTypes(ctx.types));
-  modules.register("qom", (ctx) => registerIsaTypes(ctx.types));
-  modules.register("qom", (ctx) => registerIntcTypes(ctx.types));
-  modules.register("qom", (ctx) => registerTimerTypes(ctx.types));
-  modules.register("qom", (ctx) => registerRtcTypes(ctx.types));
-  modules.register("qom", (ctx) => registerAudioTypes(ctx.types));
-  modules.register("qom", (ctx) => registerDmaTypes(ctx.types));
-  modules.register("qom", (ctx) => registerFdcTypes(ctx.types));
-  modules.register("qom", (ctx) => registerInputTypes(ctx.types));
-  modules.register("qom", (ctx) => registerI386IsaDeviceTypes(ctx.types));
-  modules.register("qom", (ctx) => registerNvramTypes(ctx.types));
+  modules.register("qom", (ctx) => registerCharTypes(ctx.types));
+  modules.register("qom", (ctx) => registerMiscTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */
