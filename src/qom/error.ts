@@ -1,8 +1,11 @@
 /**
  * The error every QOM operation throws. Its message is QEMU's text for the same failure, so a
  * QMP command can forward it unchanged; `errorClass` is the QAPI error class QEMU reports
- * (almost always GenericError; path lookups report DeviceNotFound).
+ * (almost always GenericError; path lookups report DeviceNotFound). It is a QemuError, so the
+ * command line reports it like any other option error.
  */
+import { QemuError } from "../util/error.js";
+
 export type QapiErrorClass =
   | "GenericError"
   | "CommandNotFound"
@@ -10,14 +13,14 @@ export type QapiErrorClass =
   | "DeviceNotFound"
   | "KVMMissingCap";
 
-export class QomError extends Error {
+export class QomError extends QemuError {
   constructor(
     message: string,
     readonly errorClass: QapiErrorClass = "GenericError",
     /** Extra lines QEMU prints after the message on the command line (error_append_hint). */
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(message);
+    super(message, hint);
     this.name = "QomError";
   }
 }

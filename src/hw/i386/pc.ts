@@ -16,6 +16,8 @@ export interface PCMachineClass extends MachineClass {
   pciEnabled: boolean;
   /** The RAM ceiling below 4 GiB this board type uses when none is given. */
   defaultMaxRamBelow4g: number;
+  /** The CPU model version `-cpu MODEL` means (1, or 0 for the legacy unversioned models). */
+  defaultCpuVersion: number;
 }
 
 export class PCMachineState extends X86MachineState {
@@ -108,6 +110,7 @@ export const pcMachineTypeInfo: TypeInfo<PCMachineState, PCMachineClass> = {
     Object.assign(k, {
       pciEnabled: true,
       defaultMaxRamBelow4g: 0xe0000000,
+      defaultCpuVersion: 1,
       hasHotpluggableCpus: true,
       nvdimmSupported: true,
       cxlSupported: true,

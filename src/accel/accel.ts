@@ -1,0 +1,88 @@
+/**
+ * Accelerators as QOM types (QEMU's accel/accel-common.c): `tcg-accel` and `kvm-accel` under
+ * the abstract `accel`. A machine picks one at creation (-accel, -machine accel=, -enable-kvm);
+ * `initMachine` refuses when the accelerator cannot run on this host.
+ */
+import { existsSync } from "node:fs";
+import { QomError } from "../qom/error.js";
+import { QomObject } from "../qom/object.js";
+import { TYPE_OBJECT, type ObjectClass, type TypeInfo, type TypeRegistry } from "../qom/type.js";
+
+export const TYPE_ACCEL = "accel";
+export const ACCEL_CLASS_SUFFIX = "-accel";
+
+export interface AccelClass extends ObjectClass {
+  /** The name used on the command line (`tcg`, `kvm`). */
+  name: string;
+  /** Prepares the accelerator for a machine; throws a QomError with QEMU's text when it cannot. */
+  initMachine: (accel: AccelState) => void;
+}
+
+/** An accelerator that cannot start; `preLines` are what QEMU prints before the error itself. */
+export class AccelInitError extends QomError {
+  constructor(
+    message: string,
+    readonly preLines: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class AccelState extends QomObject {
+  get accelClass(): AccelClass {
+    return this.classAs<AccelClass>(TYPE_ACCEL);
+  }
+}
+
+export const accelTypeInfo: TypeInfo<AccelState, AccelClass> = {
+  name: TYPE_ACCEL,
+  parent: TYPE_OBJECT,
+  abstract: true,
+  instance: AccelState,
+};
+
+export const tcgAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
+  name: `tcg${ACCEL_CLASS_SUFFIX}`,
+  parent: TYPE_ACCEL,
+  classInit: (k) => {
+    k.name = "tcg";
+    k.initMachine = () => {};
+  },
+};
+
+/**
+ * KVM runs guests on /dev/kvm through a native addon. Until that addon exists, initialising KVM
+ * fails the way QEMU does on a host whose kernel lacks the module, so `accel=kvm:tcg` falls back.
+ */
+export const kvmAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
+  name: `kvm${ACCEL_CLASS_SUFFIX}`,
+  parent: TYPE_ACCEL,
+  classInit: (k) => {
+    k.name = "kvm";
+    k.initMachine = () => {
+      if (!existsSync("/dev/kvm")) {
+        throw new AccelInitError("failed to initialize kvm: No such file or directory", [
+          "Could not access KVM kernel module: No such file or directory",
+        ]);
+      }
+      throw new AccelInitError("failed to initialize kvm: Function not implemented");
+    };
+  },
+};
+
+export function registerAccelTypes(types: TypeRegistry): void {
+  types.register(accelTypeInfo);
+  types.register(tcgAccelTypeInfo);
+  types.register(kvmAccelTypeInfo);
+}
+
+export function accelClassByName(types: TypeRegistry, name: string): AccelClass | undefined {
+  const k = types.classByName(`${name}${ACCEL_CLASS_SUFFIX}`);
+  return k && types.classDynamicCast(k, TYPE_ACCEL) ? (k as AccelClass) : undefined;
+}
+
+/** The text of `-accel help`. */
+export function accelHelpText(types: TypeRegistry): string {
+  const names = types.classList(TYPE_ACCEL, false).map((k) => (k as AccelClass).name);
+  return `Accelerators supported in QEMU binary:\n${names.join("\n")}\n`;
+}

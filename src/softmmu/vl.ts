@@ -1,0 +1,244 @@
+/**
+ * Building a machine from a qemu-system-x86_64 command line, in QEMU's order (softmmu/vl.c
+ * qemu_init): parse the options, register the types, select the machine class, create the
+ * machine object, apply its options, pick the accelerator, create backends and -object
+ * objects, the RAM backend, the board, then the -device devices. Every failure is a CliError
+ * carrying QEMU's exact stderr text, and nothing half-built escapes.
+ */
+import { accelClassByName, AccelInitError, accelHelpText } from "../accel/accel.js";
+import { userCreatableAdd } from "../qom/user-creatable.js";
+import { qomInit } from "../modules.js";
+import { parseJson } from "../qobject/parse-json.js";
+import type { JsonObject } from "../qobject/json-value.js";
+import { adoptChild } from "../qom/child.js";
+import { objectNew } from "../qom/object.js";
+import { objectGetRoot } from "../qom/root.js";
+import type { TypeRegistry } from "../qom/type.js";
+import { KeyvalInputVisitor } from "../qom/visitor.js";
+import { QemuError } from "../util/error.js";
+import { keyvalParse } from "../util/keyval.js";
+import type { MachineClass, MachineState } from "../hw/core/machine.js";
+import { TYPE_MEMORY_BACKEND } from "../hw/core/machine.js";
+import { findDefaultMachine, findMachine, machineHelpText } from "../hw/core/machine-select.js";
+import { qdevContext } from "../hw/core/qdev.js";
+import { sysbusGetDefault } from "../hw/core/sysbus.js";
+import { memoryMapInit } from "../exec/memory.js";
+import { x86CpuHelpText } from "../target/i386/cpu-help.js";
+import { CliError, CliExit, CliHelpRequest, formatErrorReport } from "./cli-error.js";
+import { CliWarnings } from "./cli-warnings.js";
+import { parseCommandLine } from "./cmdline.js";
+import type { CommandLine } from "./cmdline-types.js";
+import { fallbackMessage, noAcceleratorError, planAccelerators } from "./accel-plan.js";
+import { deviceHelpText, deviceOptionsHelpText, qdevDeviceAdd } from "./qdev-monitor.js";
+import { objectHelpText, objectOptionsHelpText } from "./object-help.js";
+import { machineOptionsHelpText } from "./machine-help.js";
+
+export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
+
+export interface MachineInstance {
+  registry: TypeRegistry;
+  machine: MachineState;
+  cmdline: CommandLine;
+  /** -name guest=NAME (or the bare name). */
+  name: string | undefined;
+  uuid: string;
+  accel: string;
+  runState: RunState;
+  /** Everything QEMU would have printed on stderr while building (warnings), in order. */
+  warnings: string[];
+}
+
+export interface CreateMachineOptions {
+  /** The program name in messages (`qemu-system-x86_64`, `qomd`). */
+  prog: string;
+}
+
+const ACCELERATORS = ["tcg", "kvm"] as const;
+
+/** Turns any QEMU-style failure at `loc` into the CliError QEMU would exit with. */
+function cliError(prog: string, loc: string | undefined, err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof QemuError) return CliError.at(prog, loc, err);
+  throw err;
+}
+
+function helpExit(text: string): CliExit {
+  return new CliExit(text, 0);
+}
+
+/** Answers the help requests that need the type registry (QEMU prints them and exits 0). */
+function answerHelp(types: TypeRegistry, req: CliHelpRequest): CliExit {
+  switch (req.topic) {
+    case "machine":
+      if (req.arg === undefined) return helpExit(machineHelpText(types));
+      return helpExit(machineOptionsHelpText(types, req.arg));
+    case "object":
+      return helpExit(req.arg === undefined ? objectHelpText(types) : objectOptionsHelpText(types, req.arg));
+    case "display":
+      return helpExit("Available display backend types:\nnone\n");
+    case "audio":
+    case "audio-model":
+      return helpExit("Available audio drivers:\nnone\nwav\n");
+  }
+}
+
+/** Device and CPU listings QEMU prints once option parsing is done (deferred help). */
+function deferredHelp(types: TypeRegistry, cmd: CommandLine): CliExit | undefined {
+  if (cmd.cpuOption === "help" || cmd.cpuOption === "?") return helpExit(x86CpuHelpText());
+  for (const opts of cmd.groups.find("device").head) {
+    const driver = opts.get("driver");
+    if (driver === "help" || driver === "?") return helpExit(deviceHelpText(types));
+    if (driver !== undefined && opts.hasHelpOpt()) return helpExit(deviceOptionsHelpText(types, driver));
+  }
+  return undefined;
+}
+
+/** QEMU's select_machine: `-machine type=…`, or the default machine type. */
+function selectMachine(types: TypeRegistry, cmd: CommandLine): MachineClass {
+  const type = cmd.machineOpts["type"];
+  const mc = typeof type === "string" ? findMachine(types, type) : findDefaultMachine(types);
+  if (!mc) {
+    throw new CliError(formatErrorReport(cmd.prog, undefined, "unsupported machine type", "Use -machine help to list supported machines"));
+  }
+  return mc;
+}
+
+/** Machine options that are not machine properties (consumed elsewhere). */
+const NON_PROPERTY_MACHINE_OPTS = new Set(["type", "accel"]);
+
+/** QEMU's qemu_apply_machine_options: each option is a property, set through keyval typing. */
+function applyMachineOptions(machine: MachineState, opts: JsonObject): void {
+  for (const [key, value] of Object.entries(opts)) {
+    if (NON_PROPERTY_MACHINE_OPTS.has(key)) continue;
+    machine.setProperty(key, new KeyvalInputVisitor(value));
+  }
+}
+
+/** QEMU's qemu_create_machine: the machine object at /machine with its system bus and memory map. */
+function createMachineObject(types: TypeRegistry, mc: MachineClass, cmd: CommandLine): MachineState {
+  const machine = objectNew<MachineState>(types, mc.type.name);
+  adoptChild(objectGetRoot(types), "machine", machine);
+  sysbusGetDefault(types);
+  memoryMapInit(types);
+  if (mc.defaultMachineOpts !== undefined) {
+    const { dict } = keyvalParse(mc.defaultMachineOpts, undefined);
+    // Options given on the command line win over the machine type's defaults.
+    for (const key of Object.keys(dict)) if (key in cmd.machineOpts) delete dict[key];
+    applyMachineOptions(machine, dict);
+  }
+  applyMachineOptions(machine, cmd.machineOpts);
+  return machine;
+}
+
+/** QEMU's configure_accelerators: the first candidate that initialises wins. */
+function configureAccelerator(types: TypeRegistry, cmd: CommandLine, warnings: string[]): string {
+  const plan = planAccelerators(cmd, (name) => (ACCELERATORS as readonly string[]).includes(name));
+  for (const candidate of plan.candidates) {
+    const ac = accelClassByName(types, candidate.name);
+    if (!ac) continue;
+    const accel = objectNew(types, ac.type.name);
+    try {
+      for (const [k, v] of candidate.props) accel.parseProperty(k, v);
+      ac.initMachine(accel as Parameters<typeof ac.initMachine>[0]);
+    } catch (err) {
+      if (!(err instanceof AccelInitError)) throw cliError(cmd.prog, candidate.loc, err);
+      plan.messages.push(...err.preLines, formatErrorReport(cmd.prog, undefined, err.message));
+      plan.initFailed = true;
+      accel.unref();
+      continue;
+    }
+    warnings.push(...plan.messages);
+    if (plan.initFailed) warnings.push(fallbackMessage(cmd.prog, candidate.name));
+    return candidate.name;
+  }
+  throw noAcceleratorError(cmd.prog, plan);
+}
+
+/** QEMU's create_default_memdev: the machine's RAM as `/objects/<default-ram-id>`. */
+function createDefaultMemdev(types: TypeRegistry, machine: MachineState): void {
+  const mc = machine.machineClass;
+  if (machine.memdev || mc.defaultRamId === undefined || machine.ramSize === 0) return;
+  userCreatableAdd(types, "memory-backend-ram", mc.defaultRamId, { size: machine.ramSize, "x-use-canonical-path-for-ramblock-id": false }, "json");
+  machine.setPropertyJson("memory-backend", mc.defaultRamId);
+  if (!machine.memdev) throw new QemuError(`Memory backend '${mc.defaultRamId}' not found`);
+  void TYPE_MEMORY_BACKEND;
+}
+
+/**
+ * Parses `argv` and builds the machine it describes, paused before the first instruction.
+ * Throws CliError (bad input, QEMU's text) or CliExit (help and version output).
+ */
+export function createMachine(argv: readonly string[], opts: CreateMachineOptions): MachineInstance {
+  const prog = opts.prog;
+  const { types } = qomInit();
+  let cmd: CommandLine;
+  try {
+    cmd = parseCommandLine(argv, prog, {
+      accelerators: ACCELERATORS,
+      parseJson: (text) => parseJson(text),
+    });
+  } catch (err) {
+    if (err instanceof CliHelpRequest) throw answerHelp(types, err);
+    throw err;
+  }
+  const warnings = new CliWarnings(prog);
+  const help = deferredHelp(types, cmd);
+  if (help) throw help;
+
+  const mc = selectMachine(types, cmd);
+  let machine: MachineState;
+  try {
+    machine = createMachineObject(types, mc, cmd);
+  } catch (err) {
+    throw cliError(prog, undefined, err);
+  }
+  qdevContext(types).machineHotplugHandler = (dev) => machine.machineClass.getHotplugHandler?.(machine, dev);
+
+  const accel = configureAccelerator(types, cmd, warnings.lines);
+  machine.accel = accel;
+
+  for (const obj of cmd.objects) {
+    try {
+      userCreatableAdd(types, obj.qomType, obj.id, obj.props, obj.json ? "json" : "keyval");
+    } catch (err) {
+      throw cliError(prog, obj.loc, err);
+    }
+  }
+
+  try {
+    createDefaultMemdev(types, machine);
+    machine.cpuType = mc.defaultCpuType;
+    mc.init?.(machine);
+  } catch (err) {
+    throw cliError(prog, undefined, err);
+  }
+
+  for (const devOpts of cmd.groups.find("device").head) {
+    try {
+      qdevDeviceAdd(types, devOpts.toDict(), { hotplug: false, source: "keyval" });
+    } catch (err) {
+      throw cliError(prog, devOpts.loc, err);
+    }
+  }
+  for (const dev of cmd.jsonDevices) {
+    try {
+      qdevDeviceAdd(types, dev.opts, { hotplug: false, source: "json" });
+    } catch (err) {
+      throw cliError(prog, dev.loc, err);
+    }
+  }
+
+  const nameOpts = cmd.groups.find("name").head[0];
+  return {
+    registry: types,
+    machine,
+    cmdline: cmd,
+    name: nameOpts?.get("guest"),
+    uuid: cmd.uuid ?? "00000000-0000-0000-0000-000000000000",
+    accel,
+    runState: cmd.autostart ? "running" : "prelaunch",
+    warnings: warnings.lines,
+  };
+}
+
+export { accelHelpText };
