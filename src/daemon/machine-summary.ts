@@ -3,6 +3,5 @@ import type { MachineInstance } from "../monitor/machine-context.js";
 import type { MachineSummary } from "./worker-protocol.js";
 
 export function machineSummary(instance: MachineInstance): MachineSummary {
-  const accel = (instance.machine as unknown as { accel?: string }).accel;
-  return { runState: instance.runState, type: instance.machine.typeName, accel: accel ?? "tcg" };
+  return { runState: instance.runState, type: instance.machine.typeName, accel: instance.accel };
 }

@@ -18,6 +18,8 @@ export interface MachineInstance {
   /** -name */
   name: string | undefined;
   uuid: string;
+  /** The accelerator in use: "tcg" or "kvm". */
+  accel: string;
   runState: RunState;
 }
 

@@ -19,10 +19,6 @@ function machineClass(ctx: MachineContext): Partial<MachineClass> {
   return ctx.instance.machine.klass as Partial<MachineClass>;
 }
 
-function accelName(ctx: MachineContext): string {
-  const accel = (ctx.instance.machine as QomObject & { accel?: string }).accel;
-  return accel ?? "tcg";
-}
 
 export const queryCurrentMachineCmd: MachineCommandHandler = (_args, ctx) => ({
   "wakeup-suspend-support": machineClass(ctx).wakeupSuspendSupport === true,
@@ -30,7 +26,7 @@ export const queryCurrentMachineCmd: MachineCommandHandler = (_args, ctx) => ({
 
 /** KvmInfo: enabled when the machine runs on KVM; present when the host has /dev/kvm. */
 export const queryKvmCmd: MachineCommandHandler = (_args, ctx) => ({
-  enabled: accelName(ctx) === "kvm",
+  enabled: ctx.instance.accel === "kvm",
   present: existsSync("/dev/kvm"),
 });
 
