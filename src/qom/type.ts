@@ -62,6 +62,18 @@ export interface TypeInfo<O extends QomObject = QomObject, C extends ObjectClass
 
 type AnyTypeInfo = TypeInfo<QomObject, ObjectClass>;
 
+function cloneClassFields(parentClass: ObjectClass | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!parentClass) return out;
+  for (const [key, value] of Object.entries(parentClass)) {
+    if (value instanceof Set) out[key] = new Set(value);
+    else if (value instanceof Map) out[key] = new Map(value);
+    else if (Array.isArray(value)) out[key] = [...(value as unknown[])];
+    else out[key] = value;
+  }
+  return out;
+}
+
 export class TypeImpl {
   /** Built by `TypeRegistry.initialize`; undefined until the type is first used. */
   klass: ObjectClass | undefined;
@@ -166,8 +178,10 @@ export class TypeRegistry {
 
     const parentClass = parent ? this.initialize(parent) : undefined;
     // The copy carries the parent's virtual methods and class fields; its own bookkeeping is new.
+    // QEMU copies the class struct byte for byte, so inline containers (bitmaps, arrays) are
+    // the child's own; here sets, maps and arrays are copied for the same effect.
     const klass: ObjectClass = {
-      ...(parentClass ?? {}),
+      ...cloneClassFields(parentClass),
       type: ti,
       properties: new Map<string, ObjectProperty>(),
       interfaces: [],

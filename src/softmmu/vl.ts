@@ -58,6 +58,7 @@ const ACCELERATORS = ["tcg", "kvm"] as const;
 /** Turns any QEMU-style failure at `loc` into the CliError QEMU would exit with. */
 function cliError(prog: string, loc: string | undefined, err: unknown): CliError {
   if (err instanceof CliError) return err;
+  if (err instanceof QemuError && err.verbatim) return new CliError(err.message);
   if (err instanceof QemuError) return CliError.at(prog, loc, err);
   throw err;
 }
@@ -205,6 +206,7 @@ export function createMachine(argv: readonly string[], opts: CreateMachineOption
     }
   }
 
+  machine.dataDirs = [...cmd.dataDirs];
   try {
     createDefaultMemdev(types, machine);
     machine.cpuType = mc.defaultCpuType;

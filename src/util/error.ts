@@ -4,6 +4,8 @@
  * in "\n". The command-line front end adds the program name and the option's location.
  */
 export class QemuError extends Error {
+  /** True for the few messages QEMU prints with fprintf, without the "PROG: " prefix. */
+  verbatim = false;
   constructor(
     message: string,
     readonly hint?: string,

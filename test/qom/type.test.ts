@@ -163,3 +163,16 @@ describe("type registration", () => {
     expect(() => types.classList(undefined, true)).toThrow(/being enumerated/);
   });
 });
+
+describe("class copies", () => {
+  it("give each class its own copy of container fields, as QEMU's byte copy does", () => {
+    const types = qomInit().types;
+    interface TaggedClass extends ObjectClass {
+      tags: Set<string>;
+    }
+    types.register<QomObject, TaggedClass>({ name: "tagged", parent: TYPE_OBJECT, classInit: (k) => (k.tags = new Set(["base"])) });
+    types.register<QomObject, TaggedClass>({ name: "tagged-child", parent: "tagged", classInit: (k) => k.tags.add("child") });
+    expect([...(types.classByName("tagged-child") as TaggedClass).tags]).toEqual(["base", "child"]);
+    expect([...(types.classByName("tagged") as TaggedClass).tags]).toEqual(["base"]);
+  });
+});

@@ -106,6 +106,8 @@ export class MachineState extends QomObject {
   cpuType: string | undefined;
   /** The accelerator name chosen for this machine (`tcg`, `kvm`). */
   accel: string | undefined;
+  /** Firmware search directories from -L, searched before the built-in ones. */
+  dataDirs: string[] = [];
 
   get machineClass(): MachineClass {
     return this.classAs<MachineClass>(TYPE_MACHINE);

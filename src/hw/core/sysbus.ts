@@ -54,6 +54,8 @@ export const sysBusDeviceTypeInfo: TypeInfo<SysBusDevice> = {
   instance: SysBusDevice,
   classInit: (k: ObjectClass) => {
     (k as DeviceClass).busType = TYPE_SYSTEM_BUS;
+    // Board devices: -device may create a sysbus device only where a machine allows it.
+    (k as DeviceClass).userCreatable = false;
   },
 };
 

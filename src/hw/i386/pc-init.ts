@@ -1,16 +1,229 @@
 /**
- * Board construction for the PC machines (QEMU's pc_init1 in hw/i386/pc_piix.c and pc_q35_init
- * in pc_q35.c). The order of device creation is QEMU's, because it decides the
+ * Board construction for the PC machines (QEMU's pc_init1 in hw/i386/pc_piix.c, with the
+ * helpers of hw/i386/pc.c). The order of device creation is QEMU's, because it decides the
  * `/machine/unattached/device[N]` numbering that management tools see.
  */
-import type { PCMachineState } from "./pc.js";
+import { QomError } from "../../qom/error.js";
+import { addAlias, addLink, allowSetLink } from "../../qom/link.js";
+import { objectNew, type QomObject } from "../../qom/object.js";
+import {
+  getSystemIo,
+  getSystemMemory,
+  memoryRegionAddSubregion,
+  memoryRegionAddSubregionOverlap,
+  memoryRegionInit,
+  memoryRegionInitAlias,
+  memoryRegionInitIo,
+  memoryRegionInitRam,
+  memoryRegionSetReadonly,
+  type MemoryRegion,
+} from "../../exec/memory.js";
+import { hostMemoryBackendGetMemory, hostMemoryBackendSetMapped, type HostMemoryBackend } from "../../backends/hostmem.js";
+import { allocateIrq, setIrq, type IrqState } from "../core/irq.js";
+import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
+import { sysbusConnectIrq, sysbusGetDefault } from "../core/sysbus.js";
+import { isaBusIrqs, isaBusNew, isaCreateSimple, isaNew, isaRealizeAndUnref, type IsaBus } from "../isa/isa-bus.js";
+import { i8257DmaInit } from "../dma/i8257.js";
+import { i8259Init } from "../intc/i8259.js";
+import { ioapicInit } from "../intc/ioapic.js";
+import { HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, hpetMmioMap, TYPE_HPET, type HpetState } from "../timer/hpet.js";
+import { i8254PitInit } from "../timer/i8254.js";
+import { mc146818RtcInit } from "../rtc/mc146818rtc.js";
+import { pcspkInit, TYPE_PC_SPEAKER, type PcSpkState } from "../audio/pcspk.js";
+import { isaFdcInitDrives, TYPE_ISA_FDC, type IsaFdcState } from "../block/fdc.js";
+import { i8042SetupA20Line, TYPE_I8042, type I8042State } from "../input/pckbd.js";
+import { TYPE_VMPORT } from "./vmport.js";
+import { TYPE_VMMOUSE } from "./vmmouse.js";
+import { port92ConnectA20, TYPE_PORT92, type Port92State } from "./port92.js";
+import { serialHdsIsaInit } from "../char/serial-isa.js";
+import { parallelHdsIsaInit } from "../char/parallel.js";
+import { fwCfgInitIoDma, type FwCfgIoState } from "../nvram/fw-cfg.js";
+import { loadFirmware } from "./pc-firmware.js";
+import type { PCMachineClass, PCMachineState } from "./pc.js";
+
+/** QEMU's GSI_NUM_PINS and ISA_NUM_IRQS. */
+const GSI_NUM_PINS = 24;
+const ISA_NUM_IRQS = 16;
+/** The option ROM area below the BIOS (QEMU's PC_ROM_MIN_VGA … PC_ROM_MAX). */
+const PC_ROM_MIN_VGA = 0xc0000;
+const PC_ROM_MAX = 0xe0000;
+
+/** The devices a board wires later (QEMU's GSIState): where each GSI goes. */
+interface GsiState {
+  i8259Irq: Array<IrqState | undefined>;
+  ioapicIrq: Array<IrqState | undefined>;
+}
+
+/** QEMU's pc_gsi_create: 24 GSI lines fanning out to the PIC (0-15) and the IOAPIC. */
+function pcGsiCreate(ms: PCMachineState): { gsi: IrqState[]; state: GsiState } {
+  const state: GsiState = { i8259Irq: [], ioapicIrq: [] };
+  const gsi: IrqState[] = [];
+  for (let n = 0; n < GSI_NUM_PINS; n++) {
+    gsi.push(
+      allocateIrq(
+        ms.registry,
+        (line, level) => {
+          if (line < ISA_NUM_IRQS) setIrq(state.i8259Irq[line], level);
+          setIrq(state.ioapicIrq[line], level);
+        },
+        n,
+      ),
+    );
+  }
+  return { gsi, state };
+}
+
+/** The RAM split below and above 4 GiB (QEMU's pc_init1 comment explains the history). */
+function splitRam(ms: PCMachineState): { below: number; above: number } {
+  if (!ms.maxRamBelow4g) ms.maxRamBelow4g = (ms.machineClass as PCMachineClass).defaultMaxRamBelow4g;
+  let lowmem = ms.maxRamBelow4g;
+  if (ms.ramSize >= ms.maxRamBelow4g && lowmem > 0xc0000000) lowmem = 0xc0000000;
+  return ms.ramSize >= lowmem ? { below: lowmem, above: ms.ramSize - lowmem } : { below: ms.ramSize, above: 0 };
+}
+
+/** The machine's RAM region, taken from its memory backend (machine_run_board_init). */
+function machineRam(ms: PCMachineState): MemoryRegion {
+  const backend = ms.memdev as HostMemoryBackend | undefined;
+  if (!backend) throw new QomError("Memory backend is missing");
+  const ram = hostMemoryBackendGetMemory(backend);
+  if (!ram) throw new QomError("Memory backend is missing its memory");
+  hostMemoryBackendSetMapped(backend, true);
+  return ram;
+}
+
+/** QEMU's pc_memory_init, for the parts the board tree shows: RAM aliases, firmware, option ROM space, fw_cfg. */
+function pcMemoryInit(ms: PCMachineState, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
+  const system = getSystemMemory(ms.registry);
+  const ram = machineRam(ms);
+  const below = memoryRegionInitAlias(ms.registry, "ram-below-4g", ram, 0, split.below);
+  memoryRegionAddSubregion(system, 0, below);
+  if (split.above > 0) {
+    const above = memoryRegionInitAlias(ms.registry, "ram-above-4g", ram, split.below, split.above);
+    memoryRegionAddSubregion(system, 0x100000000, above);
+  }
+  const pciEnabled = (ms.machineClass as PCMachineClass).pciEnabled;
+  loadFirmware(ms, romMemory, !pciEnabled);
+  const optionRom = memoryRegionInitRam(ms.registry, "pc.rom", PC_ROM_MAX - PC_ROM_MIN_VGA);
+  if (pciEnabled) memoryRegionSetReadonly(optionRom, true);
+  memoryRegionAddSubregionOverlap(romMemory, PC_ROM_MIN_VGA, optionRom, 1);
+  return fwCfgInitIoDma(ms.registry, 0x510, 0x514, { graphics: ms.enableGraphics });
+}
+
+/** QEMU's ioport80/ioportF0: the POST code and FPU error ports, which ignore what they get. */
+function pcIoportStubs(ms: PCMachineState, bus: IsaBus): void {
+  const io = bus.addressSpaceIo ?? getSystemIo(ms.registry);
+  const port80 = memoryRegionInitIo(ms.registry, { read: () => 0xff, write: () => {} }, undefined, "ioport80", 1);
+  memoryRegionAddSubregion(io, 0x80, port80);
+  const portF0 = memoryRegionInitIo(ms.registry, { read: () => 0xff, write: () => {} }, undefined, "ioportF0", 1);
+  memoryRegionAddSubregion(io, 0xf0, portF0);
+}
+
+/** QEMU's pc_superio_init: serial and parallel ports, the floppy controller, the keyboard controller, vmport, port 92. */
+function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, noVmport: boolean, serialHds: readonly (string | undefined)[], parallelHds: readonly (string | undefined)[], floppies: readonly (string | undefined)[]): void {
+  serialHdsIsaInit(bus, serialHds, 0, 4);
+  parallelHdsIsaInit(bus, parallelHds, 3);
+  if (createFdctrl || floppies.some((f) => f !== undefined)) {
+    const fdc = isaNew<IsaFdcState>(ms.registry, TYPE_ISA_FDC);
+    isaRealizeAndUnref(fdc, bus);
+    isaFdcInitDrives(fdc, floppies);
+  }
+  if (!ms.i8042Enabled) return;
+  const i8042 = isaCreateSimple<I8042State>(bus, TYPE_I8042);
+  if (!noVmport) {
+    isaCreateSimple(bus, TYPE_VMPORT);
+    const vmmouse = isaNew(ms.registry, TYPE_VMMOUSE);
+    vmmouse.setPropertyJson("i8042", i8042.canonicalPath ?? "");
+    isaRealizeAndUnref(vmmouse, bus);
+  }
+  const port92 = isaCreateSimple<Port92State>(bus, TYPE_PORT92);
+  // QEMU's handle_a20_line_change: either source sets the CPU's A20 gate.
+  const a20 = [0, 1].map((n) => allocateIrq(ms.registry, (_n, level) => (ms.a20Enabled = level !== 0), n));
+  i8042SetupA20Line(i8042, a20[0]);
+  port92ConnectA20(port92, a20[1]);
+}
+
+/** QEMU's pc_basic_device_init: HPET, RTC, PIT, speaker and the Super I/O devices. */
+function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], createFdctrl: boolean, hpetIrqs: number, backends: BoardBackends): QomObject {
+  pcIoportStubs(ms, bus);
+  let hpet: HpetState | undefined;
+  let pitIsaIrq = 0;
+  let pitAltIrq: IrqState | undefined;
+  let rtcIrq: IrqState | undefined;
+  if (ms.hpetEnabled) {
+    hpet = objectNew<HpetState>(ms.registry, TYPE_HPET);
+    if (!hpet.intcap) hpet.setPropertyJson("hpet-intcap", hpetIrqs);
+    qdevRealizeAndUnref(hpet, sysbusGetDefault(ms.registry));
+    hpetMmioMap(hpet);
+    for (let i = 0; i < GSI_NUM_PINS; i++) sysbusConnectIrq(hpet, i, gsi[i]);
+    pitIsaIrq = -1;
+    pitAltIrq = hpet.gpioIn(HPET_LEGACY_PIT_INT);
+    rtcIrq = hpet.gpioIn(HPET_LEGACY_RTC_INT);
+  }
+  const rtc = mc146818RtcInit(bus, 2000, rtcIrq);
+  if (ms.pit === "auto" || ms.pit === "on") {
+    const pit = i8254PitInit(bus, 0x40, pitIsaIrq, pitAltIrq);
+    if (hpet) hpet.connectGpioOut(0, pit.gpioIn(0));
+    pcspkInit(ms.pcspk, bus, pit);
+  }
+  pcSuperioInit(ms, bus, createFdctrl, ms.vmport !== "on", backends.serial, backends.parallel, backends.floppy);
+  return rtc;
+}
+
+/** What the board needs to know about the backends the command line created. */
+export interface BoardBackends {
+  serial: readonly (string | undefined)[];
+  parallel: readonly (string | undefined)[];
+  floppy: readonly (string | undefined)[];
+}
+
+/** QEMU's pc_machine_initfn parts that create objects: the PC speaker (realized later by the board). */
+export function pcMachineInitfn(ms: PCMachineState): void {
+  ms.pcspk = isaNew<PcSpkState>(ms.registry, TYPE_PC_SPEAKER);
+  addAlias(ms, "pcspk-audiodev", ms.pcspk, "audiodev");
+}
 
 export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciType: string | undefined): void {
-  void ms;
-  void hostType;
-  void pciType;
+  const pcmc = ms.machineClass as PCMachineClass;
+  const split = splitRam(ms);
+  ms.below4gMemSize = split.below;
+  ms.above4gMemSize = split.above;
+
+  let romMemory = getSystemMemory(ms.registry);
+  let pciMemory: MemoryRegion | undefined;
+  if (pcmc.pciEnabled) {
+    pciMemory = memoryRegionInit(ms.registry, "pci", 2 ** 64);
+    romMemory = pciMemory;
+  }
+  ms.fwCfg = pcMemoryInit(ms, romMemory, split);
+
+  const { gsi, state: gsiState } = pcGsiCreate(ms);
+  let bus: IsaBus;
+  const hostBridge: QomObject | undefined = undefined;
+  if (pcmc.pciEnabled && hostType && pciType && pciMemory) {
+    throw new QomError(`machine type '${pcmc.name}' cannot be built yet: the i440FX chipset is not modelled`);
+  } else {
+    bus = isaBusNew(ms.registry, undefined, getSystemMemory(ms.registry), getSystemIo(ms.registry));
+    i8257DmaInit(bus, false);
+    ms.hpetEnabled = false;
+  }
+  isaBusIrqs(bus, gsi);
+  if (ms.pic === "on" || ms.pic === "auto") {
+    // QEMU's pic_irq_request: the master PIC's output is the CPU's INTR line.
+    const cpuIrq = allocateIrq(ms.registry, (_n, level) => (ms.cpuIntrLevel = level), 0);
+    const pic = i8259Init(bus, cpuIrq);
+    for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
+  }
+  if (hostBridge) {
+    const ioapic = ioapicInit(ms.registry, hostBridge);
+    for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
+  }
+  if (ms.vmport === "auto") ms.vmport = "on";
+  const rtc = pcBasicDeviceInit(ms, bus, gsi, true, 0x4, ms.backends);
+  ms.rtcState = rtc;
+  // QEMU's pc_cmos_init links the RTC; mc146818_rtc_init already added the `rtc-time` alias.
+  addLink(ms, "rtc_state", "isa-device", { check: allowSetLink, strong: true }, rtc);
 }
 
 export function pcQ35Init(ms: PCMachineState): void {
-  void ms;
+  throw new QomError(`machine type '${ms.machineClass.name}' cannot be built yet: the Q35 chipset is not modelled`);
 }

@@ -9,6 +9,9 @@ import { boolProperty, enumProperty, intProperty, sizeProperty, strProperty } fr
 import type { ObjectClass, TypeInfo } from "../../qom/type.js";
 import { type MachineClass } from "../core/machine.js";
 import { ON_OFF_AUTO, TYPE_X86_MACHINE, X86MachineState, type OnOffAuto } from "./x86.js";
+import type { PcSpkState } from "../audio/pcspk.js";
+import type { FwCfgIoState } from "../nvram/fw-cfg.js";
+import { pcMachineInitfn, type BoardBackends } from "./pc-init.js";
 
 export const TYPE_PC_MACHINE = "generic-pc-machine";
 
@@ -31,7 +34,18 @@ export class PCMachineState extends X86MachineState {
   defaultBusBypassIommu = false;
   maxFwSize = 8 * 1024 * 1024;
   deviceMemoryRegionSize = 0;
-  pcspkAudiodev: string | undefined;
+  /** Created with the machine, realized by the board (QEMU's pcms->pcspk). */
+  pcspk!: PcSpkState;
+  rtcState: QomObject | undefined;
+  fwCfg: FwCfgIoState | undefined;
+  below4gMemSize = 0;
+  above4gMemSize = 0;
+  /** The A20 gate as the i8042 and port 92 last set it. */
+  a20Enabled = true;
+  /** The level of the CPU's INTR line, driven by the master PIC. */
+  cpuIntrLevel = 0;
+  /** The -serial/-parallel/floppy backends the board attaches to its Super I/O devices. */
+  backends: BoardBackends = { serial: [], parallel: [], floppy: [] };
 }
 
 function pc(o: QomObject): PCMachineState {
@@ -124,4 +138,5 @@ export const pcMachineTypeInfo: TypeInfo<PCMachineState, PCMachineClass> = {
     } satisfies Partial<PCMachineClass>);
     pcMachineClassInit(k);
   },
+  instanceInit: (ms) => pcMachineInitfn(ms),
 };
