@@ -267,3 +267,23 @@ describe("other backends", () => {
     expect(got).toEqual(["ser:a", "mon:b", "mon:\x01"]);
   });
 });
+
+describe("legacy -serial/-monitor syntax", () => {
+  it("creates chardevs from 'file:', 'null' and reuses 'chardev:ID'", async () => {
+    const list = createQemuOptionGroups().find("chardev");
+    const f = await reg.newFromCompat("serial0", `file:${dir}/serial.log`, true, list);
+    expect(f.typeName).toBe("chardev-file");
+    expect(reg.find("serial0")).toBe(f);
+    // The temporary QemuOpts is gone again, as in QEMU.
+    expect(list.head).toEqual([]);
+    expect(await reg.newFromCompat("x", "chardev:serial0", false, list)).toBe(f);
+    // -serial file:/nonexistent/x: QEMU prints this, then "could not connect serial device …".
+    expect(await errorOf(reg.newFromCompat("serial1", "file:/nonexistent/x", false, list))).toBe(
+      "Could not open '/nonexistent/x': No such file or directory",
+    );
+    expect(await errorOf(reg.newFromCompat("serial1", "nosuch", false, list))).toBe("'nosuch' is not a valid char driver");
+    const mux = await reg.newFromCompat("compat_monitor1", "mon:null", true, list);
+    expect(mux.typeName).toBe("chardev-mux");
+    expect(reg.find("compat_monitor1-base")?.typeName).toBe("chardev-null");
+  });
+});
