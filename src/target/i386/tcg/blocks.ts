@@ -13,6 +13,7 @@ import { FAULT } from "./cpu.js";
 import { CS } from "./constants.js";
 import { decodeInsn } from "./decode.js";
 import type { Insn } from "./insn.js";
+import type { JitFn } from "./jit/compile.js";
 import { revokeFastWrites, translate } from "./paging.js";
 
 const MAX_BLOCK_INSNS = 64;
@@ -34,6 +35,12 @@ export class Block {
   linkEip = -1;
   linkCsBase = 0;
   linkEpoch = -1;
+  /** Times the interpreter ran it; at the CPU's threshold it is compiled. */
+  hits = 0;
+  /** The compiled form (jit/compile.ts), once there is one. */
+  jit: JitFn | undefined = undefined;
+  /** Compilation was tried and failed: keep interpreting. */
+  jitFailed = false;
   constructor(readonly phys: number, readonly code32: boolean) {}
 }
 

@@ -16,6 +16,18 @@ import { deliverInterrupt, handleFault, INT_HW } from "./interrupts.js";
 import { flushTlb, TLB_RAMR, TLB_RAMW, TLB_USER, TLB_VALID, TLB_WSUP, TLB_WUSER, translate } from "./paging.js";
 import type { CpuState } from "./state.js";
 import { captureState, restoreState } from "./state.js";
+import { compileBlock, jitStats } from "./jit/compile.js";
+
+/**
+ * How blocks run: "on" compiles a block to JavaScript once it has run
+ * `jitThreshold` times; "off" only interprets (the reference); "eager"
+ * compiles every block before its first run and lets compiled code stop
+ * after any instruction, so single-instruction tests go through the compiler.
+ */
+export type JitMode = "off" | "on" | "eager";
+
+/** Default number of interpreted runs before a block is compiled. */
+export const DEFAULT_JIT_THRESHOLD = 64;
 
 /** Why `run()` returned. */
 export type RunExit = "budget" | "hlt" | "shutdown" | "kick";
@@ -34,6 +46,15 @@ export interface X86CpuOptions {
   resetEdx?: number;
   /** Time-stamp counter source; default: instructions executed. */
   readTsc?: () => number;
+  /** Block compilation (default "on"; the environment variable QOMD_TCG_JIT=off|on|eager overrides the default). */
+  jit?: JitMode;
+  /** Interpreted runs before a block is compiled (default DEFAULT_JIT_THRESHOLD). */
+  jitThreshold?: number;
+}
+
+function defaultJitMode(): JitMode {
+  const v = typeof process !== "undefined" ? process.env.QOMD_TCG_JIT : undefined;
+  return v === "off" || v === "eager" ? v : "on";
 }
 
 /** Thrown (one shared instance, no allocation) to abandon an instruction that faulted. */
@@ -52,6 +73,16 @@ export class X86Cpu {
   /** CPU generation: 86 for the 8086, then 286 … 686. */
   readonly level: CpuGen;
   ram: Uint8Array;
+  /** The same RAM as aligned 16- and 32-bit words (little-endian host), for the aligned fast paths. */
+  ram16: Uint16Array;
+  ram32: Int32Array;
+  /** 0 when the word views are usable; 1 makes every alignment test fail (RAM not 4-byte aligned in its buffer). */
+  private ramWordBlock = 0;
+  readonly jitMode: JitMode;
+  readonly jitThreshold: number;
+  /** Set by compiled code when it faults: the instruction index and instructions completed before its iteration. */
+  jitK = -1;
+  jitDone = 0;
   readonly kick: Int32Array;
   readonly cpuidFn: CpuidFn | undefined;
   readonly readTsc: (() => number) | undefined;
@@ -152,6 +183,11 @@ export class X86Cpu {
   constructor(opts: X86CpuOptions) {
     this.bus = opts.bus;
     this.ram = opts.bus.ram;
+    this.ram16 = new Uint16Array(0);
+    this.ram32 = new Int32Array(0);
+    this.makeWordViews();
+    this.jitMode = opts.jit ?? defaultJitMode();
+    this.jitThreshold = this.jitMode === "eager" ? 0 : this.jitMode === "off" ? -1 : Math.max(1, opts.jitThreshold ?? DEFAULT_JIT_THRESHOLD);
     const level: CpuLevel = opts.level ?? 686;
     this.level = level === 8086 ? 86 : level;
     this.kick = opts.kick ?? NO_KICK;
@@ -237,8 +273,23 @@ export class X86Cpu {
   /** The machine changed what is RAM / ROM / MMIO (PAM, BARs): drop all cached translations and code. */
   memoryMapChanged(): void {
     this.ram = this.bus.ram;
+    this.makeWordViews();
     this.flushTlb(true);
     this.blocks.clear();
+  }
+
+  private makeWordViews(): void {
+    const m = this.ram;
+    const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    if (little && m.byteOffset % 4 === 0) {
+      this.ram16 = new Uint16Array(m.buffer, m.byteOffset, m.length >>> 1);
+      this.ram32 = new Int32Array(m.buffer, m.byteOffset, m.length >>> 2);
+      this.ramWordBlock = 0;
+    } else {
+      this.ram16 = new Uint16Array(0);
+      this.ram32 = new Int32Array(0);
+      this.ramWordBlock = 1;
+    }
   }
 
   /** Gate A20 (port 0x92, the i8042 output port). */
@@ -414,6 +465,7 @@ export class X86Cpu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.rdMask) === this.rdMask && (lin & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) | (lin & 0xfff);
+      if (((p | this.ramWordBlock) & 1) === 0) return this.ram16[p >> 1];
       return this.ram[p] | (this.ram[p + 1] << 8);
     }
     return this.lrdSlow(lin >>> 0, 2, this.cpl === 3);
@@ -423,6 +475,7 @@ export class X86Cpu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.rdMask) === this.rdMask && (lin & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) | (lin & 0xfff);
+      if (((p | this.ramWordBlock) & 3) === 0) return this.ram32[p >> 2];
       const m = this.ram;
       return m[p] | (m[p + 1] << 8) | (m[p + 2] << 16) | (m[p + 3] << 24);
     }
@@ -442,6 +495,10 @@ export class X86Cpu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.wrMask) === this.wrMask && (lin & 0xfff) !== 0xfff) {
       const p = (e & ~0xfff) | (lin & 0xfff);
+      if (((p | this.ramWordBlock) & 1) === 0) {
+        this.ram16[p >> 1] = v;
+        return;
+      }
       this.ram[p] = v;
       this.ram[p + 1] = v >> 8;
       return;
@@ -453,6 +510,10 @@ export class X86Cpu {
     const e = this.tlb[lin >>> 12];
     if ((e & this.wrMask) === this.wrMask && (lin & 0xfff) <= 0xffc) {
       const p = (e & ~0xfff) | (lin & 0xfff);
+      if (((p | this.ramWordBlock) & 3) === 0) {
+        this.ram32[p >> 2] = v;
+        return;
+      }
       const m = this.ram;
       m[p] = v;
       m[p + 1] = v >> 8;
@@ -862,6 +923,7 @@ export class X86Cpu {
     let mask = this.cs32 ? -1 : 0xffff;
     let prev: Block | undefined;
     this.faulted = false;
+    let jitRunning = false;
     const cache = this.blocks;
     try {
       for (;;) {
@@ -883,6 +945,18 @@ export class X86Cpu {
             prev.linkCsBase = csBase;
             prev.linkEpoch = cache.epoch;
           }
+        }
+        if (b.jit === undefined && this.jitThreshold >= 0 && !b.jitFailed && ++b.hits > this.jitThreshold) {
+          this.compile(b, budget - done);
+        }
+        const f = b.jit;
+        if (f !== undefined && budget - done >= (this.jitThreshold === 0 ? 1 : b.insns.length)) {
+          jitRunning = true;
+          done += f(this, budget - done);
+          jitRunning = false;
+          if (done >= budget || this.eventPending || this.kick[0] !== 0) return done;
+          prev = b;
+          continue;
         }
         const insns = b.insns;
         let n = insns.length;
@@ -910,6 +984,10 @@ export class X86Cpu {
     } catch (e) {
       if (e !== FAULT) throw e;
       this.faulted = true;
+      if (jitRunning) {
+        done += this.jitDone;
+        k = this.jitK;
+      }
       if (b !== undefined && k >= 0) {
         const i = b.insns[k];
         // The 8086 pushes the address after a dividing instruction; everyone else the faulting one.
@@ -920,6 +998,24 @@ export class X86Cpu {
       handleFault(this);
       this.eventPending = true;
       return done + (k < 0 ? 1 : k + 1);
+    }
+  }
+
+  /**
+   * Compile block `b`. In "eager" mode only as many instructions as the budget
+   * allows are compiled (the function then ends there, which is still correct
+   * for any later run), so single-instruction tests compile one instruction.
+   */
+  private compile(b: Block, budget: number): void {
+    const eager = this.jitMode === "eager";
+    const insns = eager && budget < b.insns.length ? b.insns.slice(0, budget) : b.insns;
+    try {
+      b.jit = compileBlock(insns, b.code32, this.level, b, eager);
+    } catch (e) {
+      // A compiler bug must not stop the guest: the interpreter runs the block instead.
+      b.jitFailed = true;
+      jitStats.failed++;
+      if (this.jitMode === "eager") throw e;
     }
   }
 

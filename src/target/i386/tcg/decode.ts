@@ -17,6 +17,11 @@ import { registerX87 } from "./ops-x87.js";
 
 const undefinedOpcode: Handler = (c) => c.raise(EXC_UD);
 
+/** The decoder found no valid instruction at this level (the block compiler leaves these to the interpreter). */
+export function isUndefinedInsn(i: Insn): boolean {
+  return i.h === undefinedOpcode;
+}
+
 /** Handlers by opcode: 0x00-0xff one-byte, 0x100-0x1ff after 0F. */
 const HANDLERS: Handler[] = new Array<Handler>(512).fill(undefinedOpcode);
 registerAlu(HANDLERS);
