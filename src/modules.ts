@@ -26,6 +26,12 @@ import { registerNvramTypes } from "./hw/nvram/types.js";
 import { registerCharTypes } from "./hw/char/types.js";
 import { registerMiscTypes } from "./hw/misc/types.js";
 import { registerX86CpuTypes } from "./target/i386/cpu.js";
+import { registerPciTypes } from "./hw/pci/types.js";
+import { registerPciHostTypes } from "./hw/pci-host/types.js";
+import { registerPciIsaBridgeTypes } from "./hw/isa/pci-isa-bridges.js";
+import { registerIdeTypes } from "./hw/ide/types.js";
+import { registerI2cTypes } from "./hw/i2c/types.js";
+import { registerAcpiTypes } from "./hw/acpi/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -53,6 +59,12 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerCharTypes(ctx.types));
   modules.register("qom", (ctx) => registerMiscTypes(ctx.types));
   modules.register("qom", (ctx) => registerX86CpuTypes(ctx.types));
+  modules.register("qom", (ctx) => registerPciTypes(ctx.types));
+  modules.register("qom", (ctx) => registerPciHostTypes(ctx.types));
+  modules.register("qom", (ctx) => registerPciIsaBridgeTypes(ctx.types));
+  modules.register("qom", (ctx) => registerIdeTypes(ctx.types));
+  modules.register("qom", (ctx) => registerI2cTypes(ctx.types));
+  modules.register("qom", (ctx) => registerAcpiTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */

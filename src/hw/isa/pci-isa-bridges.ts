@@ -1,0 +1,8 @@
+/** The PCI-to-ISA bridges of the PC machines (PIIX3 here; ICH9's LPC in lpc-ich9.ts). */
+import type { TypeRegistry } from "../../qom/type.js";
+import { piix3PciDeviceTypeInfo, piix3TypeInfo } from "./piix3.js";
+
+export function registerPciIsaBridgeTypes(types: TypeRegistry): void {
+  types.register(piix3PciDeviceTypeInfo);
+  types.register(piix3TypeInfo);
+}
