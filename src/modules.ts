@@ -32,6 +32,8 @@ import { registerPciIsaBridgeTypes } from "./hw/isa/pci-isa-bridges.js";
 import { registerIdeTypes } from "./hw/ide/types.js";
 import { registerI2cTypes } from "./hw/i2c/types.js";
 import { registerAcpiTypes } from "./hw/acpi/types.js";
+import { registerNetTypes } from "./hw/net/types.js";
+import { registerVirtioTypes } from "./hw/virtio/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -65,6 +67,8 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerIdeTypes(ctx.types));
   modules.register("qom", (ctx) => registerI2cTypes(ctx.types));
   modules.register("qom", (ctx) => registerAcpiTypes(ctx.types));
+  modules.register("qom", (ctx) => registerNetTypes(ctx.types));
+  modules.register("qom", (ctx) => registerVirtioTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */
