@@ -9,7 +9,7 @@ import { qdevDeviceAdd } from "../softmmu/qdev-monitor.js";
 import { createMachine } from "../softmmu/vl.js";
 
 export interface MachineBuilder {
-  createMachine(argv: string[], opts: { prog: string }): MachineInstance;
+  createMachine(argv: string[], opts: { prog: string }): Promise<MachineInstance>;
   /** device_add with QMP arguments. */
   deviceAdd(instance: MachineInstance, opts: JsonObject): void;
 }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const builder = await loadMachineBuilder();
   let runtime: MachineRuntime;
   try {
-    const instance = builder.createMachine(init.argv, { prog: init.prog });
+    const instance = await builder.createMachine(init.argv, { prog: init.prog });
     runtime = new MachineRuntime(instance, {
       onEvent: (event) => post({ type: "event", event, runState: instance.runState }),
       onExit: () => post({ type: "exit" }),

@@ -39,7 +39,7 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
   const builder = await loadMachineBuilder();
   let instance: MachineInstance;
   try {
-    instance = builder.createMachine(argv, { prog: RUN_PROG });
+    instance = await builder.createMachine(argv, { prog: RUN_PROG });
   } catch (err) {
     if (err instanceof CliError) {
       process.stderr.write(err.stderrText());

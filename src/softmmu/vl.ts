@@ -31,6 +31,11 @@ import type { CommandLine } from "./cmdline-types.js";
 import { fallbackMessage, noAcceleratorError, planAccelerators } from "./accel-plan.js";
 import { deviceHelpText, deviceOptionsHelpText, qdevDeviceAdd } from "./qdev-monitor.js";
 import { objectHelpText, objectOptionsHelpText } from "./object-help.js";
+import { ChardevHelpRequest, ChardevRegistry } from "../chardev/chardev-registry.js";
+import { BlockBackendRegistry } from "../block/block-registry.js";
+import { configureBlockdev, DriveHelpRequest, DriveOptionError } from "../block/drive.js";
+import { NetClientRegistry, NetHelpRequest, NetOptionError, pciNicModels } from "../net/net.js";
+import { TYPE_PC_MACHINE, type PCMachineState } from "../hw/i386/pc.js";
 import { machineOptionsHelpText } from "./machine-help.js";
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
@@ -46,6 +51,9 @@ export interface MachineInstance {
   runState: RunState;
   /** Everything QEMU would have printed on stderr while building (warnings), in order. */
   warnings: string[];
+  chardevs: ChardevRegistry;
+  blockBackends: BlockBackendRegistry;
+  netClients: NetClientRegistry;
 }
 
 export interface CreateMachineOptions {
@@ -169,7 +177,7 @@ function createDefaultMemdev(types: TypeRegistry, machine: MachineState): void {
  * Parses `argv` and builds the machine it describes, paused before the first instruction.
  * Throws CliError (bad input, QEMU's text) or CliExit (help and version output).
  */
-export function createMachine(argv: readonly string[], opts: CreateMachineOptions): MachineInstance {
+export async function createMachine(argv: readonly string[], opts: CreateMachineOptions): Promise<MachineInstance> {
   const prog = opts.prog;
   const { types } = qomInit();
   let cmd: CommandLine;
@@ -197,6 +205,20 @@ export function createMachine(argv: readonly string[], opts: CreateMachineOption
 
   const accel = configureAccelerator(types, cmd, warnings.lines);
   machine.accel = accel;
+
+  const chardevs = new ChardevRegistry(types, {
+    info: (text) => warnings.lines.push(text),
+    warn: (text) => warnings.at(undefined).warn(text),
+  });
+  const blockBackends = new BlockBackendRegistry();
+  const netClients = new NetClientRegistry();
+  try {
+    await createBackends(types, cmd, machine, { chardevs, blockBackends, netClients }, warnings);
+  } catch (err) {
+    await chardevs.closeAll();
+    blockBackends.closeAll();
+    throw err;
+  }
 
   for (const obj of cmd.objects) {
     try {
@@ -231,6 +253,7 @@ export function createMachine(argv: readonly string[], opts: CreateMachineOption
   }
 
   const nameOpts = cmd.groups.find("name").head[0];
+  for (const orphan of blockBackends.checkOrphaned()) throw new CliError(formatErrorReport(prog, orphan.loc, orphan.message));
   return {
     registry: types,
     machine,
@@ -240,7 +263,94 @@ export function createMachine(argv: readonly string[], opts: CreateMachineOption
     accel,
     runState: cmd.autostart ? "running" : "prelaunch",
     warnings: warnings.lines,
+    chardevs,
+    blockBackends,
+    netClients,
   };
+}
+
+interface Backends {
+  chardevs: ChardevRegistry;
+  blockBackends: BlockBackendRegistry;
+  netClients: NetClientRegistry;
+}
+
+/**
+ * QEMU's early and late backends (qemu_create_early_backends / qemu_create_late_backends and
+ * configure_blockdev): chardevs, the -serial/-parallel devices' chardevs, drives, network clients.
+ */
+async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: MachineState, b: Backends, warnings: CliWarnings): Promise<void> {
+  const mc = machine.machineClass;
+  const prog = cmd.prog;
+  const noDefaults = !cmd.hasDefaults;
+  for (const opts of cmd.groups.find("chardev").head) {
+    try {
+      await b.chardevs.newFromOpts(opts);
+    } catch (err) {
+      if (err instanceof ChardevHelpRequest) throw helpExit(err.text);
+      throw cliError(prog, opts.loc, err);
+    }
+  }
+
+  // Default serial and parallel ports (vl.c: "vc:80Cx24C", or "mon:stdio" with -nographic).
+  const serialConfigs = cmd.deviceConfigs.filter((d) => d.type === "serial").map((d) => d.cmdline);
+  const parallelConfigs = cmd.deviceConfigs.filter((d) => d.type === "parallel").map((d) => d.cmdline);
+  if (!noDefaults && cmd.defaults.serial && !mc.noSerial && serialConfigs.length === 0) serialConfigs.push(cmd.nographic ? "mon:stdio" : "vc:80Cx24C");
+  if (!noDefaults && cmd.defaults.parallel && !mc.noParallel && parallelConfigs.length === 0 && !cmd.nographic) parallelConfigs.push("vc:80Cx24C");
+  const serialLabels: Array<string | undefined> = [];
+  for (const [i, config] of serialConfigs.entries()) {
+    if (config === "none") continue;
+    try {
+      serialLabels.push((await b.chardevs.newFromCompat(`serial${i}`, config, true, cmd.groups.find("chardev"))).label);
+    } catch (err) {
+      throw new CliError(formatErrorReport(prog, undefined, `could not connect serial device to character backend '${config}'`));
+    }
+  }
+  const parallelLabels: Array<string | undefined> = [];
+  for (const [i, config] of parallelConfigs.entries()) {
+    if (config === "none") continue;
+    try {
+      parallelLabels.push((await b.chardevs.newFromCompat(`parallel${i}`, config, true, cmd.groups.find("chardev"))).label);
+    } catch (err) {
+      throw new CliError(formatErrorReport(prog, undefined, `could not connect parallel device to character backend '${config}'`));
+    }
+  }
+
+  try {
+    configureBlockdev(b.blockBackends, cmd.groups.find("drive"), {
+      blockDefaultType: mc.blockDefaultType,
+      unitsPerDefaultBus: mc.unitsPerDefaultBus,
+      snapshot: cmd.snapshot,
+      defaults: {
+        cdrom: !noDefaults && cmd.defaults.cdrom && !mc.noCdrom,
+        floppy: !noDefaults && cmd.defaults.floppy && !mc.noFloppy,
+        sdcard: !noDefaults && cmd.defaults.sdcard && !mc.noSdcard,
+      },
+      deviceOpts: cmd.groups.find("device"),
+      warningsFor: (loc) => warnings.at(loc),
+    });
+  } catch (err) {
+    if (err instanceof DriveHelpRequest) throw helpExit(err.message);
+    if (err instanceof DriveOptionError) throw cliError(prog, err.loc, err);
+    throw cliError(prog, undefined, err);
+  }
+
+  try {
+    b.netClients.initClients(
+      { netdev: cmd.groups.find("netdev"), nic: cmd.groups.find("nic"), net: cmd.groups.find("net") },
+      mc.defaultNicModel,
+      pciNicModels(types),
+    );
+  } catch (err) {
+    if (err instanceof NetHelpRequest) throw helpExit(err.message);
+    if (err instanceof NetOptionError) throw cliError(prog, err.loc, err);
+    throw cliError(prog, undefined, err);
+  }
+
+  if (machine.dynamicCast(TYPE_PC_MACHINE)) {
+    const floppies = [0, 1].map((unit) => b.blockBackends.backendAt("floppy", 0, unit)?.name);
+    (machine as PCMachineState).backends = { serial: serialLabels, parallel: parallelLabels, floppy: floppies };
+  }
 }
 
 export { accelHelpText };

@@ -13,13 +13,13 @@ beforeAll(() => {
   fw = fakeFirmwareDir();
 });
 
-function build(...argv: string[]): MachineInstance {
+function build(...argv: string[]): Promise<MachineInstance> {
   return createMachine(["-L", fw, ...argv], { prog: PROG });
 }
 
-function stderrOf(...argv: string[]): string {
+async function stderrOf(...argv: string[]): Promise<string> {
   try {
-    build(...argv);
+    await build(...argv);
   } catch (e) {
     if (e instanceof CliError) return e.stderrText();
     throw e;
@@ -27,9 +27,9 @@ function stderrOf(...argv: string[]): string {
   throw new Error(`expected ${argv.join(" ")} to fail`);
 }
 
-function stdoutOf(...argv: string[]): string {
+async function stdoutOf(...argv: string[]): Promise<string> {
   try {
-    build(...argv);
+    await build(...argv);
   } catch (e) {
     if (e instanceof CliExit) return e.stdout;
     throw e;
@@ -40,50 +40,71 @@ function stdoutOf(...argv: string[]): string {
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
 
 describe("help listings", () => {
-  it("-machine help lists QEMU 7.2's machines in its order (plus Ubuntu's distribution types)", () => {
+  it("-machine help lists QEMU 7.2's machines in its order (plus Ubuntu's distribution types)", async () => {
     const ubuntu = /trusty|utopic|vivid|wily|xenial|yakkety|zesty|artful|bionic|cosmic|disco|eoan|focal|groovy|hirsute|impish|jammy|kinetic|lunar/;
-    const ours = stdoutOf("-machine", "help").split("\n").filter((l) => !ubuntu.test(l));
+    const ours = (await stdoutOf("-machine", "help")).split("\n").filter((l) => !ubuntu.test(l));
     const qemu = fixture("machine-help.txt").split("\n").filter((l) => !l.startsWith("x-remote") && !l.startsWith("rc="));
     expect(ours).toEqual(qemu);
   });
 
-  it("-machine pc,help prints the machine's settable properties exactly", () => {
-    expect(stdoutOf("-machine", "pc,help")).toBe(fixture("machine-pc-help.txt"));
+  it("-machine pc,help prints the machine's settable properties exactly", async () => {
+    expect(await stdoutOf("-machine", "pc,help")).toBe(fixture("machine-pc-help.txt"));
   });
 
-  it("-object memory-backend-ram,help and -accel help", () => {
-    expect(stdoutOf("-object", "memory-backend-ram,help")).toBe(fixture("object-memory-backend-ram-help.txt"));
-    expect(stdoutOf("-accel", "help")).toBe("Accelerators supported in QEMU binary:\ntcg\nkvm\n");
+  it("-object memory-backend-ram,help and -accel help", async () => {
+    expect(await stdoutOf("-object", "memory-backend-ram,help")).toBe(fixture("object-memory-backend-ram-help.txt"));
+    expect(await stdoutOf("-accel", "help")).toBe("Accelerators supported in QEMU binary:\ntcg\nkvm\n");
   });
 });
 
 describe("errors in QEMU's words", () => {
-  it("unknown machine type and property", () => {
-    expect(stderrOf("-M", "nosuch")).toBe(`${PROG}: unsupported machine type\nUse -machine help to list supported machines\n`);
-    expect(stderrOf("-machine", "pc,nosuchprop=1")).toBe(`${PROG}: Property 'pc-i440fx-7.2-machine.nosuchprop' not found\n`);
+  it("unknown machine type and property", async () => {
+    expect(await stderrOf("-M", "nosuch")).toBe(`${PROG}: unsupported machine type\nUse -machine help to list supported machines\n`);
+    expect(await stderrOf("-machine", "pc,nosuchprop=1")).toBe(`${PROG}: Property 'pc-i440fx-7.2-machine.nosuchprop' not found\n`);
   });
 
-  it("accelerators: invalid names, and KVM falling back to TCG", () => {
-    expect(stderrOf("-M", "none", "-accel", "kvm")).toMatch(/failed to initialize kvm/);
-    const m = build("-M", "none,accel=kvm:tcg", "-nodefaults");
+  it("accelerators: invalid names, and KVM falling back to TCG", async () => {
+    expect(await stderrOf("-M", "none", "-accel", "kvm")).toMatch(/failed to initialize kvm/);
+    const m = await build("-M", "none,accel=kvm:tcg", "-nodefaults");
     expect(m.accel).toBe("tcg");
     expect(m.warnings.at(-1)).toBe(`${PROG}: falling back to tcg`);
   });
 
-  it("a missing BIOS stops the PC with QEMU's message", () => {
-    expect(stderrOf("-M", "isapc", "-nodefaults", "-bios", "nosuch.bin")).toBe("qemu: could not load PC BIOS 'nosuch.bin'\n");
+  it("a missing BIOS stops the PC with QEMU's message", async () => {
+    expect(await stderrOf("-M", "isapc", "-nodefaults", "-bios", "nosuch.bin")).toBe("qemu: could not load PC BIOS 'nosuch.bin'\n");
   });
 
-  it("devices: unknown driver, with the option's location", () => {
-    expect(stderrOf("-M", "none", "-device", "nosuch")).toBe(`${PROG}: -device nosuch: 'nosuch' is not a valid device model name\n`);
+  it("devices: unknown driver, with the option's location", async () => {
+    expect(await stderrOf("-M", "none", "-device", "nosuch")).toBe(`${PROG}: -device nosuch: 'nosuch' is not a valid device model name\n`);
   });
 });
 
 describe("machine trees", () => {
-  it("-M none matches QEMU's tree (without the monitor's chardev)", () => {
-    const m = build("-M", "none", "-S", "-nodefaults");
+  it("-M none matches QEMU's tree (without the monitor's chardev)", async () => {
+    const m = await build("-M", "none", "-S", "-nodefaults");
     const keep = (p: string) => !p.startsWith("/chardevs");
     expect(treeLines(qomdTree(m.registry), keep)).toEqual(treeLines(readCapturedTree("qom-paths.none.txt"), keep));
     expect(m.runState).toBe("prelaunch");
+  });
+});
+
+describe("the seed command lines", () => {
+  it("the first line's typo is an invalid option, before anything is built", async () => {
+    const argv = "-enable-kvm -name ubuntutest -m 2048 -hda ubuntutest.qcow2 -vnc :19 -net nic,model=virtio -nettap,ifname=tap0,script=no,downscript=no".split(" ");
+    expect(await stderrOf(...argv)).toBe(`${PROG}: -nettap,ifname=tap0,script=no,downscript=no: invalid option\n`);
+  });
+
+  it("a missing disk image is reported at its option", async () => {
+    const argv = "-M pc-i440fx-7.2,accel=tcg -name ubuntutest -m 2048 -hda /nonexistent/ubuntutest.qcow2 -net nic,model=virtio -net tap,ifname=tap0,script=no,downscript=no".split(" ");
+    expect(await stderrOf(...argv)).toBe(`${PROG}: -hda /nonexistent/ubuntutest.qcow2: Could not open '/nonexistent/ubuntutest.qcow2': No such file or directory\n`);
+  });
+
+  it("the OpenStack line's missing disk too", async () => {
+    const argv = ["-machine", "pc-i440fx-7.2,accel=tcg,usb=off", "-m", "2048", "-smp", "1,sockets=1,cores=1,threads=1", "-rtc", "base=utc,driftfix=slew",
+      "-drive", "file=/var/lib/nova/instances/x/disk,if=none,id=drive-virtio-disk0,format=qcow2,cache=none",
+      "-device", "virtio-blk-pci,scsi=off,bus=pci.0,addr=0x4,drive=drive-virtio-disk0,id=virtio-disk0,bootindex=1", "-S", "-display", "none"];
+    expect(await stderrOf(...argv)).toBe(
+      `${PROG}: -drive file=/var/lib/nova/instances/x/disk,if=none,id=drive-virtio-disk0,format=qcow2,cache=none: Could not open '/var/lib/nova/instances/x/disk': No such file or directory\n`,
+    );
   });
 });
