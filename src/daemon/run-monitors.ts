@@ -1,55 +1,32 @@
 /**
- * The QMP monitors of `qomd run`, from the command line's "mon" and
- * "chardev" option groups (-qmp, -qmp-pretty, -mon chardev=…,mode=control):
- * a Unix or TCP server socket serving one client at a time, or stdio.
+ * The QMP monitors of `qomd run`, from the command line's "mon" option group (-qmp, -qmp-pretty,
+ * -mon chardev=…,mode=control): each control monitor attaches to its chardev as QEMU's does,
+ * so the chardev (a socket serving one client at a time, or stdio) decides who is connected.
  * HMP monitors (mode=readline) are not served.
  */
-import type { JsonObject } from "../qobject/json-value.js";
+import type { ChardevRegistry } from "../chardev/chardev-registry.js";
 import type { CommandLine } from "../softmmu/cmdline-types.js";
 import { groupEntries } from "../softmmu/cmdline-types.js";
 import type { MonitorLog } from "../monitor/log.js";
 import type { QmpBackend } from "../monitor/qmp-backend.js";
 import { QmpSession, type QmpTransport } from "../monitor/qmp-session.js";
-import { StreamTransport } from "../monitor/transport/stream.js";
-import { QmpSocketServer } from "../monitor/transport/unix.js";
+import { ChardevMonitor } from "../monitor/transport/chardev.js";
 
 export interface MonitorSpec {
   label: string;
   pretty: boolean;
-  kind: "unix" | "tcp" | "stdio";
-  path?: string;
-  host?: string;
-  port?: number;
-  /** QEMU's query-chardev "filename". */
-  filename: string;
 }
 
 /** The control-mode monitors the command line asks for, in order. */
 export function monitorSpecs(cmdline: CommandLine): MonitorSpec[] {
-  const chardevs = new Map(groupEntries(cmdline, "chardev").map((c) => [c.id, c]));
   const specs: MonitorSpec[] = [];
   for (const mon of groupEntries(cmdline, "mon")) {
     if ((mon.get("mode") ?? "readline") !== "control") continue;
     const label = mon.get("chardev");
-    const chr = label !== undefined ? chardevs.get(label) : undefined;
-    if (!chr || label === undefined) continue;
-    const pretty = mon.getBool("pretty", false);
-    const backend = chr.get("backend");
-    if (backend === "stdio") specs.push({ label, pretty, kind: "stdio", filename: "stdio" });
-    else if (backend === "socket" && chr.get("path") !== undefined) {
-      const path = chr.get("path")!;
-      specs.push({ label, pretty, kind: "unix", path, filename: `unix:${path},server=on` });
-    } else if (backend === "socket" && chr.get("port") !== undefined) {
-      const host = chr.get("host") ?? "0.0.0.0";
-      const port = Number(chr.get("port"));
-      specs.push({ label, pretty, kind: "tcp", host, port, filename: `tcp:${host}:${port},server=on` });
-    }
+    if (label === undefined) continue;
+    specs.push({ label, pretty: mon.getBool("pretty", false) });
   }
   return specs;
-}
-
-export function chardevInfo(specs: readonly MonitorSpec[]): JsonObject[] {
-  return specs.map((s) => ({ label: s.label, filename: s.filename, "frontend-open": true }));
 }
 
 export interface OpenMonitors {
@@ -57,32 +34,22 @@ export interface OpenMonitors {
   close(): Promise<void>;
 }
 
-/** Opens every monitor; all serve the same backend. */
-export async function openMonitors(specs: readonly MonitorSpec[], backend: QmpBackend, log: MonitorLog): Promise<OpenMonitors> {
-  const servers: QmpSocketServer[] = [];
-  const sessions: QmpSession[] = [];
+/** Attaches a QMP monitor to each chardev; all serve the same backend. */
+export function openMonitors(specs: readonly MonitorSpec[], chardevs: ChardevRegistry, backend: QmpBackend, log: MonitorLog): OpenMonitors {
+  const monitors: ChardevMonitor[] = [];
   for (const spec of specs) {
+    const chr = chardevs.find(spec.label);
+    if (!chr) continue;
     const newSession = (t: QmpTransport) => new QmpSession(t, backend, { log: log.child({ monitor: spec.label }) });
-    if (spec.kind === "stdio") {
-      const transport = new StreamTransport(process.stdin, process.stdout, { pretty: spec.pretty });
-      const session = newSession(transport);
-      process.stdin.on("data", (chunk: Buffer) => session.feed(chunk));
-      sessions.push(session);
-      session.start();
-      continue;
-    }
-    const listen = spec.kind === "unix" ? { path: spec.path!, mode: 0o755 } : { host: spec.host!, port: spec.port! };
-    const server = new QmpSocketServer({ listen, clients: "single", pretty: spec.pretty, newSession, log });
-    await server.listen();
-    servers.push(server);
+    monitors.push(new ChardevMonitor(chr, newSession, { pretty: spec.pretty }));
   }
   return {
     disconnectAll: () => {
-      for (const s of servers) s.disconnectAll();
-      for (const s of sessions) s.detach();
+      for (const m of monitors) m.disconnect();
     },
     close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
+      for (const m of monitors) m.detach();
+      await chardevs.closeAll();
     },
   };
 }

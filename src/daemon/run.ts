@@ -15,7 +15,7 @@ import { hasMachineCommand } from "../monitor/commands/index.js";
 import { createLogger, type LogLevel } from "./logger.js";
 import { LocalMachine } from "./local-machine.js";
 import { loadMachineBuilder } from "./machine-builder.js";
-import { chardevInfo, monitorSpecs, openMonitors } from "./run-monitors.js";
+import { monitorSpecs, openMonitors } from "./run-monitors.js";
 import type { MachineInstance } from "../monitor/machine-context.js";
 
 export const RUN_PROG = "qemu-system-x86_64";
@@ -59,8 +59,8 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   const log = createLogger((env["QOMD_LOG_LEVEL"] as LogLevel | undefined) ?? "warn", "qomd-run");
   const specs = monitorSpecs(instance.cmdline);
-  const machine = new LocalMachine(instance, builder, { chardevs: () => chardevInfo(specs), log });
-  const monitors = await openMonitors(specs, new RunBackend(machine), log);
+  const machine = new LocalMachine(instance, builder, { chardevs: () => instance.chardevs.queryChardev() as unknown as JsonObject[], log });
+  const monitors = openMonitors(specs, instance.chardevs, new RunBackend(machine), log);
 
   return new Promise((resolve) => {
     let done = false;

@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from "../qobject/json-value.js";
 import type { QomObject } from "../qom/object.js";
 import type { TypeRegistry } from "../qom/type.js";
 import type { CommandLine } from "../softmmu/cmdline-types.js";
+import type { ChardevRegistry } from "../chardev/chardev-registry.js";
 import type { RunState } from "../../protocol/gen/types.js";
 
 /** One built machine (shape of src/softmmu/vl.ts MachineInstance). */
@@ -21,6 +22,8 @@ export interface MachineInstance {
   /** The accelerator in use: "tcg" or "kvm". */
   accel: string;
   runState: RunState;
+  /** The machine's character devices (query-chardev, monitors on -qmp/-mon chardevs). */
+  chardevs: ChardevRegistry;
 }
 
 /** The type registry alone: enough for the commands the daemon answers without a machine. */

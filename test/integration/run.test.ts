@@ -56,11 +56,12 @@ describe("qomd run", () => {
 
     const cb = await qmpConnect(b);
     const ca = await qmpConnect(a);
+    // QEMU lists chardevs in its hash table's order, not in creation order.
     expect(await ca.cmd("query-chardev")).toEqual({
       return: [
-        { label: "compat_monitor0", filename: `unix:${a},server=on`, "frontend-open": true },
         { label: "compat_monitor1", filename: `unix:${b},server=on`, "frontend-open": true },
         { label: "m0", filename: `unix:${pretty},server=on`, "frontend-open": true },
+        { label: "compat_monitor0", filename: `unix:${a},server=on`, "frontend-open": true },
       ],
     });
     ca.send('{"execute":"quit","id":"bye"}');
