@@ -119,7 +119,8 @@ export class X86CPU extends CPUState {
     return this.config.uint("apic-id");
   }
 
-  get model(): X86CpuModel {
+  /** The CPU model (not the `model` property, which is the CPUID model number). */
+  get cpuModel(): X86CpuModel {
     return this.config.model;
   }
 }

@@ -166,6 +166,14 @@ describe("a realized qemu64 (pc -nodefaults, CPU 0)", () => {
   });
 });
 
+describe("the lapic follows QEMU's condition", () => {
+  it("a CPU without an on-chip APIC has none when it is alone, and one with other CPUs", () => {
+    expect(errorOf(() => boot("486").cpu.getProperty("lapic"))).toBe("Property '486-x86_64-cpu.lapic' not found");
+    expect(errorOf(() => boot("qemu64,-apic").cpu.getProperty("lapic"))).toBe("Property 'qemu64-x86_64-cpu.lapic' not found");
+    expect(boot("486", { cpus: 2 }).cpu.getProperty("lapic")).toBe("/machine/unattached/device[0]/lapic");
+  });
+});
+
 describe("-cpu features reach the QOM properties", () => {
   it("+feat and -feat are applied at realize", () => {
     const { cpu } = boot("qemu64,+ssse3,-sse2");
