@@ -349,7 +349,12 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
 
   if (machine.dynamicCast(TYPE_PC_MACHINE)) {
     const floppies = [0, 1].map((unit) => b.blockBackends.backendAt("floppy", 0, unit)?.name);
-    (machine as PCMachineState).backends = { serial: serialLabels, parallel: parallelLabels, floppy: floppies };
+    const pcms = machine as PCMachineState;
+    pcms.backends = { serial: serialLabels, parallel: parallelLabels, floppy: floppies };
+    pcms.ideDrives = [0, 1, 2, 3].map((index) => {
+      const blk = b.blockBackends.backendAt("ide", index >> 1, index & 1);
+      return blk ? { id: blk.name, mediaCd: blk.dinfo?.mediaCd ?? false } : undefined;
+    });
   }
 }
 

@@ -39,6 +39,15 @@ import { serialHdsIsaInit } from "../char/serial-isa.js";
 import { parallelHdsIsaInit } from "../char/parallel.js";
 import { fwCfgInitIoDma, type FwCfgIoState } from "../nvram/fw-cfg.js";
 import { loadFirmware } from "./pc-firmware.js";
+import { i440fxInit } from "../pci-host/i440fx.js";
+import { piix3Create } from "../isa/piix3.js";
+import { isaBusOf } from "../isa/isa-bus.js";
+import { piix3IdeCreate } from "../ide/piix.js";
+import { pciIdeCreateDevs } from "../ide/pci.js";
+import { piix4PmInit } from "../acpi/piix4.js";
+import { smbusEepromInit } from "../i2c/smbus-eeprom.js";
+import { TYPE_HOTPLUG_HANDLER } from "../core/hotplug.js";
+import type { PCIBus } from "../pci/pci-bus.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 
 /** QEMU's GSI_NUM_PINS and ISA_NUM_IRQS. */
@@ -92,9 +101,8 @@ function machineRam(ms: PCMachineState): MemoryRegion {
 }
 
 /** QEMU's pc_memory_init, for the parts the board tree shows: RAM aliases, firmware, option ROM space, fw_cfg. */
-function pcMemoryInit(ms: PCMachineState, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
+function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
   const system = getSystemMemory(ms.registry);
-  const ram = machineRam(ms);
   const below = memoryRegionInitAlias(ms.registry, "ram-below-4g", ram, 0, split.below);
   memoryRegionAddSubregion(system, 0, below);
   if (split.above > 0) {
@@ -194,13 +202,33 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
     pciMemory = memoryRegionInit(ms.registry, "pci", 2 ** 64);
     romMemory = pciMemory;
   }
-  ms.fwCfg = pcMemoryInit(ms, romMemory, split);
+  const ram = machineRam(ms);
+  ms.fwCfg = pcMemoryInit(ms, ram, romMemory, split);
 
   const { gsi, state: gsiState } = pcGsiCreate(ms);
   let bus: IsaBus;
-  const hostBridge: QomObject | undefined = undefined;
+  let hostBridge: QomObject | undefined;
+  let pciBus: PCIBus | undefined;
+  let piix3Devfn = -1;
   if (pcmc.pciEnabled && hostType && pciType && pciMemory) {
-    throw new QomError(`machine type '${pcmc.name}' cannot be built yet: the i440FX chipset is not modelled`);
+    const parts = i440fxInit(ms.registry, {
+      hostType,
+      pciType,
+      systemMemory: getSystemMemory(ms.registry),
+      systemIo: getSystemIo(ms.registry),
+      ramSize: ms.ramSize,
+      belowFourGMemSize: split.below,
+      aboveFourGMemSize: split.above,
+      pciAddressSpace: pciMemory,
+      ramMemory: ram,
+    });
+    hostBridge = parts.host;
+    pciBus = parts.bus;
+    const piix3 = piix3Create(pciBus, gsi);
+    piix3Devfn = piix3.devfn;
+    const isa = isaBusOf(ms.registry);
+    if (!isa) throw new QomError("PIIX3 did not create its ISA bus");
+    bus = isa;
   } else {
     bus = isaBusNew(ms.registry, undefined, getSystemMemory(ms.registry), getSystemIo(ms.registry));
     i8257DmaInit(bus, false);
@@ -220,8 +248,30 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   if (ms.vmport === "auto") ms.vmport = "on";
   const rtc = pcBasicDeviceInit(ms, bus, gsi, true, 0x4, ms.backends);
   ms.rtcState = rtc;
+
+  if (pciBus) {
+    const ide = piix3IdeCreate(pciBus, piix3Devfn + 1);
+    pciIdeCreateDevs(ide, ms.ideDrives);
+  }
   // QEMU's pc_cmos_init links the RTC; mc146818_rtc_init already added the `rtc-time` alias.
   addLink(ms, "rtc_state", "isa-device", { check: allowSetLink, strong: true }, rtc);
+
+  if (pciBus && ms.usb) {
+    throw new QomError("'piix3-usb-uhci' is not a valid device model name");
+  }
+  if (pciBus && ms.acpi !== "off") {
+    // QEMU's pc_acpi_smi_interrupt: an SMI for the first CPU.
+    const smiIrq = allocateIrq(ms.registry, (_n, level) => (ms.smiPending = level !== 0 || ms.smiPending), 0);
+    const pm = piix4PmInit(pciBus, {
+      devfn: piix3Devfn + 3,
+      smbIoBase: 0xb100,
+      sciIrq: gsi[9],
+      smiIrq,
+      smmEnabled: ms.smm !== "off",
+    });
+    if (pm.smbus) smbusEepromInit(pm.smbus, 8);
+    addLink(ms, "acpi-device", TYPE_HOTPLUG_HANDLER, { check: allowSetLink, strong: true }, pm);
+  }
 }
 
 export function pcQ35Init(ms: PCMachineState): void {

@@ -12,6 +12,7 @@ import { ON_OFF_AUTO, TYPE_X86_MACHINE, X86MachineState, type OnOffAuto } from "
 import type { PcSpkState } from "../audio/pcspk.js";
 import type { FwCfgIoState } from "../nvram/fw-cfg.js";
 import { pcMachineInitfn, type BoardBackends } from "./pc-init.js";
+import type { LegacyIdeDrive } from "../ide/ide-dev.js";
 
 export const TYPE_PC_MACHINE = "generic-pc-machine";
 
@@ -46,6 +47,10 @@ export class PCMachineState extends X86MachineState {
   cpuIntrLevel = 0;
   /** The -serial/-parallel/floppy backends the board attaches to its Super I/O devices. */
   backends: BoardBackends = { serial: [], parallel: [], floppy: [] };
+  /** The legacy IDE drives (-hda … -hdd, -cdrom, if=ide), by drive index 0–3. */
+  ideDrives: Array<LegacyIdeDrive | undefined> = [];
+  /** An SMI was raised for the first CPU (QEMU's pc_acpi_smi_interrupt). */
+  smiPending = false;
 }
 
 function pc(o: QomObject): PCMachineState {

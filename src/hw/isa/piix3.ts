@@ -17,6 +17,7 @@ import {
 } from "../pci/pci.js";
 import { PCI_CLASS_BRIDGE_ISA, PCI_DEVICE_ID_INTEL_82371SB_0, PCI_VENDOR_ID_INTEL, pciSlot } from "../pci/pci-regs.js";
 import { IsaBus, isaBusNew } from "./isa-bus.js";
+import { i8257DmaInit } from "../dma/i8257.js";
 
 export const TYPE_PIIX3_PCI_DEVICE = "pci-piix3";
 export const TYPE_PIIX3_DEVICE = "PIIX3";
@@ -130,6 +131,8 @@ function piix3Realize(dev: PCIDevice): void {
   d.isaBus = isaBusNew(d.registry, d, bus.addressSpaceMem, bus.addressSpaceIo);
   d.rcrMem = memoryRegionInitIo(d, rcrOps, d, "piix3-reset-control", 1);
   if (bus.addressSpaceIo) memoryRegionAddSubregionOverlap(bus.addressSpaceIo, PIIX_RCR_IOPORT, d.rcrMem, 1);
+  // The PIIX3's own two 8237 DMA controllers sit on its ISA bus.
+  i8257DmaInit(d.isaBus, false);
   piix3Reset(d);
 }
 
