@@ -81,7 +81,11 @@ export class BusState extends QomObject {
     return this.kids.map((k) => k.dev).reverse();
   }
 
+  /** Unrealizing a bus unrealizes every device on it (QEMU's bus_set_realized). */
   setRealized(value: boolean): void {
+    if (!value && this.realized) {
+      for (const { dev } of this.kids) if (dev.realized) dev.setRealized(false);
+    }
     this.realized = value;
   }
 
@@ -163,19 +167,25 @@ export function qbusCreate<T extends BusState = BusState>(
   return bus;
 }
 
-/** Finds a bus by name below a device tree, as `bus=` does (QEMU's qbus_find_recursive). */
+function busIsFull(bus: BusState): boolean {
+  const max = bus.busClass.maxDev;
+  return max > 0 && bus.numChildren >= max;
+}
+
+/**
+ * Finds a bus by name or type below `bus` (QEMU's qbus_find_recursive): the first match that
+ * still has room, searching the newest devices and buses first; a full match only as a fallback.
+ */
 export function findBusRecursive(bus: BusState, name: string | undefined, type: string | undefined): BusState | undefined {
-  const matchName = name === undefined || bus.name === name;
-  const matchType = type === undefined || bus.isA(type);
-  if (matchName && matchType) {
-    const bc = bus.busClass;
-    if (name !== undefined || bc.maxDev === 0 || bus.kids.length < bc.maxDev) return bus;
-  }
-  for (const dev of bus.devices()) {
-    for (const child of [...dev.childBuses].reverse()) {
+  const match = name !== undefined ? bus.name === name : type !== undefined && bus.isA(type);
+  if (match && !busIsFull(bus)) return bus;
+  let pick = match ? bus : undefined;
+  for (const { dev } of bus.kids) {
+    for (const child of dev.childBuses) {
       const found = findBusRecursive(child, name, type);
-      if (found) return found;
+      if (found && !busIsFull(found)) return found;
+      pick ??= found;
     }
   }
-  return undefined;
+  return pick;
 }
