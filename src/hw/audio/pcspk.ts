@@ -17,7 +17,7 @@ import {
   type IoRegion,
   type IsaBus,
 } from "../isa/isa-bus.js";
-import { PitCommonState, TYPE_PIT_COMMON, type PitCommonClass } from "../timer/i8254-common.js";
+import { pitGetChannelInfo, PitCommonState, pitSetGate, TYPE_PIT_COMMON } from "../timer/i8254-common.js";
 
 export const TYPE_PC_SPEAKER = "isa-pcspk";
 const PCSPK_IO_BASE = 0x61;
@@ -34,15 +34,14 @@ export class PcSpkState extends IsaDevice {
 
 function pcspkRead(s: PcSpkState): number {
   s.dummyRefreshClock ^= 1 << 4;
-  const ch2 = s.pit?.channels[2];
-  const gate = ch2?.gate ? 1 : 0;
-  return gate | (s.dataOn << 1) | s.dummyRefreshClock;
+  const ch = s.pit ? pitGetChannelInfo(s.pit, 2) : { gate: 0, out: 0 };
+  return ch.gate | (s.dataOn << 1) | s.dummyRefreshClock | (ch.out << 5);
 }
 
+/** Bit 0 gates PIT channel 2, bit 1 is the speaker data enable (no audio backend here). */
 function pcspkWrite(s: PcSpkState, val: number): void {
   s.dataOn = (val >> 1) & 1;
-  const pit = s.pit;
-  if (pit) pit.classAs<PitCommonClass>(TYPE_PIT_COMMON).setChannelGate?.(pit, 2, (val & 1) !== 0);
+  if (s.pit) pitSetGate(s.pit, 2, val & 1);
 }
 
 function pcspkInstanceInit(s: PcSpkState): void {
