@@ -90,7 +90,8 @@ function linkAfterRealizeError(dev: DeviceState, name: string): QomError {
 
 function cpuClassInit(k: ObjectClass): void {
   const dc = k as CPUClass;
-  dc.categories.add("cpu");
+  // A new set: the class copy shares the parent's, and other devices must not become CPUs.
+  dc.categories = new Set([...dc.categories, "cpu"]);
   // Board code must wire CPUs up (IRQs, reset, halting secondaries); architectures that
   // support device_add for CPUs turn this back on.
   dc.userCreatable = false;

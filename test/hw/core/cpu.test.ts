@@ -52,6 +52,7 @@ describe("the abstract cpu type", () => {
     expect(types.lookup(TYPE_CPU)!.abstract).toBe(true);
     expect([...k.categories]).toEqual(["cpu"]);
     expect(k.userCreatable).toBe(false);
+    expect([...(types.classByName("device") as CPUClass).categories]).toEqual([]);
   });
 
   it("links system memory from creation once the memory map exists", () => {
