@@ -36,6 +36,7 @@ import { BlockBackendRegistry } from "../block/block-registry.js";
 import { configureBlockdev, DriveHelpRequest, DriveOptionError } from "../block/drive.js";
 import { NetClientRegistry, NetHelpRequest, NetOptionError, pciNicModels } from "../net/net.js";
 import { TYPE_PC_MACHINE, type PCMachineState } from "../hw/i386/pc.js";
+import { setBackendResolver } from "../hw/pci/qdev-backends.js";
 import { machineOptionsHelpText } from "./machine-help.js";
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
@@ -212,6 +213,10 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   });
   const blockBackends = new BlockBackendRegistry();
   const netClients = new NetClientRegistry();
+  // Device properties such as drive= and netdev= resolve their ids here, with QEMU's errors.
+  setBackendResolver(types, (kind, id) =>
+    kind === "drive" ? blockBackends.lookup(id) : kind === "netdev" ? netClients.lookup(id) : chardevs.find(id),
+  );
   try {
     await createBackends(types, cmd, machine, { chardevs, blockBackends, netClients }, warnings);
   } catch (err) {

@@ -108,3 +108,25 @@ describe("the seed command lines", () => {
     );
   });
 });
+
+describe("-device on the pc machine", () => {
+  it("places devices under /machine/peripheral with their backends resolved", async () => {
+    const qcow2 = join(FIXTURES, "..", "block", "tiny.qcow2");
+    const m = await build("-M", "pc", "-S", "-nodefaults", "-drive", `file=${qcow2},if=none,id=d0,format=qcow2,cache=none`,
+      "-device", "virtio-blk-pci,scsi=off,bus=pci.0,addr=0x4,drive=d0,id=virtio-disk0,bootindex=1",
+      "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0,id=net0");
+    const tree = qomdTree(m.registry);
+    expect(tree.get("/machine/peripheral/virtio-disk0")).toBe("virtio-blk-pci");
+    expect(tree.get("/machine/peripheral/virtio-disk0/virtio-backend")).toBe("virtio-blk-device");
+    expect(tree.get("/machine/peripheral/net0")).toBe("virtio-net-pci");
+  });
+
+  it("reports device errors as QEMU does", async () => {
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-device", "virtio-blk-pci,drive=nosuch")).toBe(
+      `${PROG}: -device virtio-blk-pci,drive=nosuch: Property 'virtio-blk-device.drive' can't find value 'nosuch'\n`,
+    );
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-device", "e1000,addr=0x1")).toBe(
+      `${PROG}: -device e1000,addr=0x1: PCI: slot 1 function 0 not available for e1000, in use by PIIX3,id=(null)\n`,
+    );
+  });
+});

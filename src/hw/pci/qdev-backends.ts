@@ -8,7 +8,6 @@
  * fails with QEMU's texts, as QEMU does at property-set time (not at realize).
  */
 import { QomError } from "../../qom/error.js";
-import type { QomObject } from "../../qom/object.js";
 import type { TypeRegistry } from "../../qom/type.js";
 import type { PropertyKind } from "../core/qdev-properties.js";
 import type { DeviceState } from "../core/qdev.js";
@@ -23,12 +22,18 @@ export interface DriveBackendInfo {
   readonly interfaceType?: string;
 }
 
-export type BackendResolver = (kind: BackendKind, id: string) => QomObject | undefined;
+/**
+ * A backend as the devices see it: any object the backend layer hands out (a BlockBackend, a
+ * network client, a Chardev); devices only compare and hold them.
+ */
+export type Backend = object;
+
+export type BackendResolver = (kind: BackendKind, id: string) => Backend | undefined;
 
 interface BackendState {
   resolver?: BackendResolver;
   /** Which device holds each backend (QEMU's blk->dev, a netdev's peer). */
-  readonly holders: Map<QomObject, DeviceState>;
+  readonly holders: Map<Backend, DeviceState>;
   /** Last bytes of the default MACs already handed out (QEMU's mac_table). */
   readonly usedMacs: Set<number>;
 }
@@ -46,12 +51,12 @@ export function setBackendResolver(registry: TypeRegistry, resolver: BackendReso
   stateOf(registry).resolver = resolver;
 }
 
-export function resolveBackend(registry: TypeRegistry, kind: BackendKind, id: string): QomObject | undefined {
+export function resolveBackend(registry: TypeRegistry, kind: BackendKind, id: string): Backend | undefined {
   return stateOf(registry).resolver?.(kind, id);
 }
 
 /** The device a backend is attached to, if any. */
-export function backendHolder(registry: TypeRegistry, backend: QomObject): DeviceState | undefined {
+export function backendHolder(registry: TypeRegistry, backend: Backend): DeviceState | undefined {
   return stateOf(registry).holders.get(backend);
 }
 
@@ -112,7 +117,7 @@ export const netdevKind: PropertyKind<string> = {
 };
 
 /** The drive object a device's `drive` id stands for (undefined without a resolver). */
-export function driveOf(dev: DeviceState, id: string | undefined): (QomObject & Partial<DriveBackendInfo>) | undefined {
+export function driveOf(dev: DeviceState, id: string | undefined): (Backend & Partial<DriveBackendInfo>) | undefined {
   if (id === undefined || id === "") return undefined;
   return resolveBackend(dev.registry, "drive", id);
 }
