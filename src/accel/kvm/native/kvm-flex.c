@@ -1,0 +1,75 @@
+#include "kvm-flex.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+int qomd_kvm_get_supported_cpuid(int kvm_fd, uint32_t* words, uint32_t max, uint32_t* count) {
+  struct kvm_cpuid2* c = calloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+  if (c == NULL) return -1;
+  c->nent = max;
+  int r = ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
+  if (r >= 0) {
+    for (uint32_t k = 0; k < c->nent; k++) {
+      const struct kvm_cpuid_entry2* e = &c->entries[k];
+      uint32_t* w = words + k * 7;
+      w[0] = e->function; w[1] = e->index; w[2] = e->flags;
+      w[3] = e->eax; w[4] = e->ebx; w[5] = e->ecx; w[6] = e->edx;
+    }
+    *count = c->nent;
+  }
+  int err = errno;
+  free(c);
+  errno = err;
+  return r;
+}
+
+int qomd_kvm_set_cpuid2(int vcpu_fd, const uint32_t* words, uint32_t count) {
+  struct kvm_cpuid2* c = calloc(1, sizeof(*c) + count * sizeof(struct kvm_cpuid_entry2));
+  if (c == NULL) return -1;
+  c->nent = count;
+  for (uint32_t k = 0; k < count; k++) {
+    struct kvm_cpuid_entry2* e = &c->entries[k];
+    const uint32_t* w = words + k * 7;
+    e->function = w[0]; e->index = w[1]; e->flags = w[2];
+    e->eax = w[3]; e->ebx = w[4]; e->ecx = w[5]; e->edx = w[6];
+  }
+  int r = ioctl(vcpu_fd, KVM_SET_CPUID2, c);
+  int err = errno;
+  free(c);
+  errno = err;
+  return r;
+}
+
+static struct kvm_msrs* msr_list(const uint32_t* indices, const uint64_t* values, uint32_t count) {
+  struct kvm_msrs* m = calloc(1, sizeof(*m) + count * sizeof(struct kvm_msr_entry));
+  if (m == NULL) return NULL;
+  m->nmsrs = count;
+  for (uint32_t k = 0; k < count; k++) {
+    m->entries[k].index = indices[k];
+    m->entries[k].data = values != NULL ? values[k] : 0;
+  }
+  return m;
+}
+
+int qomd_kvm_get_msrs(int vcpu_fd, const uint32_t* indices, uint64_t* values, uint32_t count) {
+  struct kvm_msrs* m = msr_list(indices, NULL, count);
+  if (m == NULL) return -1;
+  int r = ioctl(vcpu_fd, KVM_GET_MSRS, m);
+  for (int k = 0; k < r; k++) values[k] = m->entries[k].data;
+  int err = errno;
+  free(m);
+  errno = err;
+  return r;
+}
+
+int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* values, uint32_t count) {
+  struct kvm_msrs* m = msr_list(indices, values, count);
+  if (m == NULL) return -1;
+  int r = ioctl(vcpu_fd, KVM_SET_MSRS, m);
+  int err = errno;
+  free(m);
+  errno = err;
+  return r;
+}

@@ -1,0 +1,163 @@
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+#include "errors.h"
+#include "kvm-objects.h"
+
+namespace qomd_kvm {
+
+Napi::Function Vm::Init(Napi::Env env) {
+  return DefineClass(env, "Vm",
+                     {
+                         InstanceMethod<&Vm::CheckExtension>("checkExtension"),
+                         InstanceMethod<&Vm::SetTssAddr>("setTssAddr"),
+                         InstanceMethod<&Vm::SetIdentityMapAddr>("setIdentityMapAddr"),
+                         InstanceMethod<&Vm::SetUserMemoryRegion>("setUserMemoryRegion"),
+                         InstanceMethod<&Vm::GetDirtyLog>("getDirtyLog"),
+                         InstanceMethod<&Vm::CreateIrqchip>("createIrqchip"),
+                         InstanceMethod<&Vm::CreatePit2>("createPit2"),
+                         InstanceMethod<&Vm::IrqLine>("irqLine"),
+                         InstanceMethod<&Vm::EnableCap>("enableCap"),
+                         InstanceMethod<&Vm::Close>("close"),
+                     });
+}
+
+// new Vm(kvm, type = 0)
+Vm::Vm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Vm>(info) {
+  Napi::Env env = info.Env();
+  Kvm* kvm = Kvm::Unwrap(info[0].As<Napi::Object>());
+  int kfd = kvm->LiveFd(env, "KVM_CREATE_VM");
+  long type = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 0;
+  int r;
+  do {
+    r = ioctl(kfd, KVM_CREATE_VM, type);  // EINTR: the kernel asks to retry (QEMU does too)
+  } while (r < 0 && errno == EINTR);
+  fd_ = CheckErrno(env, "KVM_CREATE_VM", r);
+  int size = ioctl(kfd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  if (size < 0) {
+    int err = errno;
+    close(fd_);
+    fd_ = -1;
+    ThrowErrno(env, "KVM_GET_VCPU_MMAP_SIZE", err);
+  }
+  run_mmap_size_ = size_t(size);
+}
+
+Vm::~Vm() {
+  if (fd_ >= 0) close(fd_);
+}
+
+int Vm::LiveFd(Napi::Env env, const char* op) const {
+  if (fd_ < 0) ThrowErrno(env, op, EBADF);
+  return fd_;
+}
+
+Napi::Value Vm::CheckExtension(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_CHECK_EXTENSION");
+  long cap = info[0].As<Napi::Number>().Int64Value();
+  return Napi::Number::New(info.Env(), CheckErrno(info.Env(), "KVM_CHECK_EXTENSION", ioctl(fd, KVM_CHECK_EXTENSION, cap)));
+}
+
+void Vm::SetTssAddr(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_SET_TSS_ADDR");
+  unsigned long addr = static_cast<unsigned long>(info[0].As<Napi::Number>().Int64Value());
+  CheckErrno(info.Env(), "KVM_SET_TSS_ADDR", ioctl(fd, KVM_SET_TSS_ADDR, addr));
+}
+
+void Vm::SetIdentityMapAddr(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_SET_IDENTITY_MAP_ADDR");
+  uint64_t addr = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  CheckErrno(info.Env(), "KVM_SET_IDENTITY_MAP_ADDR", ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, &addr));
+}
+
+// setUserMemoryRegion(slot, flags, guestPhysAddr, memory: Uint8Array | null)
+// `memory` is used in place (never copied): JavaScript and the guest see the same bytes. Its start
+// and length must be multiples of the host page size. null deletes the slot.
+void Vm::SetUserMemoryRegion(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_SET_USER_MEMORY_REGION");
+  kvm_userspace_memory_region r = {};
+  r.slot = info[0].As<Napi::Number>().Uint32Value();
+  r.flags = info[1].As<Napi::Number>().Uint32Value();
+  r.guest_phys_addr = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value());
+  bool remove = info.Length() < 4 || info[3].IsNull() || info[3].IsUndefined();
+  Napi::Uint8Array mem;
+  if (!remove) {
+    mem = info[3].As<Napi::Uint8Array>();
+    const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+    uintptr_t addr = reinterpret_cast<uintptr_t>(mem.Data());
+    if (addr % page != 0 || mem.ByteLength() % page != 0 || mem.ByteLength() == 0) {
+      Napi::Error e = Napi::Error::New(env, "KVM_SET_USER_MEMORY_REGION: memory must be a non-empty, page-aligned run of whole pages");
+      e.Set("code", Napi::String::New(env, "EINVAL"));
+      throw e;
+    }
+    r.userspace_addr = addr;
+    r.memory_size = mem.ByteLength();
+  }
+  CheckErrno(env, "KVM_SET_USER_MEMORY_REGION", ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r));
+  if (remove) {
+    slots_.erase(r.slot);
+  } else {
+    slots_[r.slot] = Napi::Persistent(mem);
+  }
+}
+
+// getDirtyLog(slot, bitmap: Uint8Array) — one bit per page of the slot, in 64-bit words.
+void Vm::GetDirtyLog(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_GET_DIRTY_LOG");
+  kvm_dirty_log log = {};
+  log.slot = info[0].As<Napi::Number>().Uint32Value();
+  Napi::Uint8Array bitmap = info[1].As<Napi::Uint8Array>();
+  log.dirty_bitmap = bitmap.Data();
+  CheckErrno(info.Env(), "KVM_GET_DIRTY_LOG", ioctl(fd, KVM_GET_DIRTY_LOG, &log));
+}
+
+void Vm::CreateIrqchip(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_CREATE_IRQCHIP");
+  CheckErrno(info.Env(), "KVM_CREATE_IRQCHIP", ioctl(fd, KVM_CREATE_IRQCHIP, 0));
+}
+
+// createPit2(flags = 0): KVM_PIT_SPEAKER_DUMMY makes port 0x61 the kernel's too.
+void Vm::CreatePit2(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_CREATE_PIT2");
+  kvm_pit_config cfg = {};
+  cfg.flags = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  CheckErrno(info.Env(), "KVM_CREATE_PIT2", ioctl(fd, KVM_CREATE_PIT2, &cfg));
+}
+
+// irqLine(gsi, level): drive an input of the in-kernel PIC/IOAPIC.
+void Vm::IrqLine(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_IRQ_LINE");
+  kvm_irq_level lvl = {};
+  lvl.irq = info[0].As<Napi::Number>().Uint32Value();
+  lvl.level = info[1].ToBoolean().Value() ? 1 : 0;
+  CheckErrno(info.Env(), "KVM_IRQ_LINE", ioctl(fd, KVM_IRQ_LINE, &lvl));
+}
+
+// enableCap(cap, args = []): e.g. KVM_CAP_SPLIT_IRQCHIP with [24].
+void Vm::EnableCap(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_ENABLE_CAP");
+  kvm_enable_cap cap = {};
+  cap.cap = info[0].As<Napi::Number>().Uint32Value();
+  if (info.Length() > 1 && info[1].IsArray()) {
+    Napi::Array args = info[1].As<Napi::Array>();
+    for (uint32_t k = 0; k < args.Length() && k < 4; k++) {
+      cap.args[k] = static_cast<uint64_t>(args.Get(k).As<Napi::Number>().Int64Value());
+    }
+  }
+  CheckErrno(info.Env(), "KVM_ENABLE_CAP", ioctl(fd, KVM_ENABLE_CAP, &cap));
+}
+
+// Closes the VM descriptor. The kernel keeps the VM while vCPU descriptors are open, so the
+// memory references stay until this object is collected.
+void Vm::Close(const Napi::CallbackInfo&) {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace qomd_kvm
