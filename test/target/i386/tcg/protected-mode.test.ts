@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { RamOnlyBus } from "../../../../src/target/i386/tcg/bus.js";
 import { CS, DS, ES, FS, GS, SS } from "../../../../src/target/i386/tcg/constants.js";
 import { X86Cpu } from "../../../../src/target/i386/tcg/cpu.js";
+import type { JitMode } from "../../../../src/target/i386/tcg/cpu.js";
 
 const GDT = 0x500, IDT = 0x800, TSS = 0x4000, STUBS = 0x3000, STACK0 = 0x9000, TSS_ESP0 = 0x8800;
 
@@ -29,11 +30,11 @@ class Machine {
   readonly ports: [number, number][] = [];
   readonly cpu: X86Cpu;
 
-  constructor(code: Uint8Array, opts: { notPresentVector?: number; idtLimit?: number } = {}) {
+  constructor(code: Uint8Array, opts: { notPresentVector?: number; idtLimit?: number; jit?: JitMode } = {}) {
     this.bus.ioWrite = (port, value) => {
       this.ports.push([port, value]);
     };
-    this.cpu = new X86Cpu({ bus: this.bus, level: 686 });
+    this.cpu = new X86Cpu({ bus: this.bus, level: 686, jit: opts.jit });
     this.ram.set(code, 0x1000);
     // GDT: null, code0, data0, read-only data0, not-present data, data with limit 0xfff, TSS, -, code3, data3.
     this.desc(0x08, 0, 0xfffff, 0x9a, 0xc);
@@ -106,10 +107,12 @@ class Machine {
   }
 }
 
-describe("tcg protected mode", () => {
+// Each guest runs interpreted and with every block compiled first (faults and SMC inside compiled code).
+for (const jit of ["off", "eager"] as const) {
+describe(`tcg protected mode (jit ${jit})`, () => {
   it("writing through a read-only data segment is #GP(0) at the faulting instruction", () => {
     const code = guest("seg-readonly");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(13);
     expect(m.stack(0)).toBe(0); // error code
@@ -121,7 +124,7 @@ describe("tcg protected mode", () => {
 
   it("loading a not-present segment is #NP with the selector as error code; the register is unchanged", () => {
     const code = guest("seg-notpresent");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(11);
     expect(m.stack(0)).toBe(0x20);
@@ -131,7 +134,7 @@ describe("tcg protected mode", () => {
 
   it("an access running past the segment limit is #GP(0); the last dword inside is fine", () => {
     const code = guest("seg-limit");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     m.dv.setUint32(0x2ffc, 0xdeadbeef, true);
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(13);
@@ -142,7 +145,7 @@ describe("tcg protected mode", () => {
 
   it("pages: A and D bits, a 4 MiB page, WP write protection raising #PF with CR2 and the error code", () => {
     const code = guest("paging");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     m.dv.setUint32(0x2000, 0x5a5a1234, true);
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(14);
@@ -160,7 +163,7 @@ describe("tcg protected mode", () => {
 
   it("a fault while delivering a fault becomes a double fault (vector 8, error code 0)", () => {
     const code = guest("double-fault");
-    const m = new Machine(code, { notPresentVector: 13 });
+    const m = new Machine(code, { notPresentVector: 13, jit });
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(8);
     expect(m.stack(0)).toBe(0);
@@ -169,13 +172,13 @@ describe("tcg protected mode", () => {
 
   it("a fault that cannot be delivered at all shuts the CPU down (triple fault)", () => {
     const code = guest("double-fault");
-    const m = new Machine(code, { idtLimit: 7 });
+    const m = new Machine(code, { idtLimit: 7, jit });
     expect(m.run()).toBe("shutdown");
   });
 
   it("INT from ring 3 switches to the TSS ring-0 stack and pushes SS, ESP, EFLAGS, CS, EIP", () => {
     const code = guest("ring3");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     expect(m.run()).toBe("hlt");
     expect(m.vector()).toBe(0x80);
     expect(m.cpu.cpl).toBe(0);
@@ -191,7 +194,7 @@ describe("tcg protected mode", () => {
 
   it("ring 3 port I/O follows the TSS I/O permission bitmap", () => {
     const code = guest("ring3-io");
-    const m = new Machine(code);
+    const m = new Machine(code, { jit });
     expect(m.run()).toBe("hlt");
     expect(m.ports).toEqual([[0x80, 0x5a]]);
     expect(m.vector()).toBe(13);
@@ -201,11 +204,12 @@ describe("tcg protected mode", () => {
   });
 
   it("self-modifying code: a write into the current block takes effect for the next instruction", () => {
-    const m = new Machine(guest("smc"));
+    const m = new Machine(guest("smc"), { jit });
     expect(m.run()).toBe("hlt");
     expect(m.cpu.r8[0]).toBe(0x42);
   });
 });
+}
 
 describe("tcg reset and state", () => {
   it("resets to CS=F000 base FFFF0000, IP=FFF0, EDX = the CPUID signature", () => {

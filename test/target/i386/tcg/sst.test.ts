@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runSstFile } from "../../../../src/target/i386/tcg/cputest/sst.js";
 import type { SstCpu, SstFailure } from "../../../../src/target/i386/tcg/cputest/sst.js";
+import type { JitMode } from "../../../../src/target/i386/tcg/cpu.js";
 import { main } from "../../../../src/target/i386/tcg/cputest/main.js";
 
 const dir = fileURLToPath(new URL("../../../fixtures/sst/", import.meta.url));
@@ -18,11 +19,11 @@ function knownFailures(): Map<string, string> {
   return rows;
 }
 
-function runAll(sub: string, cpu: SstCpu): { passed: number; failed: number; failures: SstFailure[] } {
+function runAll(sub: string, cpu: SstCpu, jit: JitMode): { passed: number; failed: number; failures: SstFailure[] } {
   const files = readdirSync(join(dir, sub)).filter((f) => f.endsWith(".json.gz")).sort();
   const total = { passed: 0, failed: 0, failures: [] as SstFailure[] };
   for (const f of files) {
-    const r = runSstFile(join(dir, sub, f), { cpu });
+    const r = runSstFile(join(dir, sub, f), { cpu, jit });
     total.passed += r.passed;
     total.failed += r.failed;
     total.failures.push(...r.failures);
@@ -32,9 +33,10 @@ function runAll(sub: string, cpu: SstCpu): { passed: number; failed: number; fai
 
 describe("SingleStepTests through the tcg interpreter", () => {
   const known = knownFailures();
-  for (const [sub, cpu] of [["8086", 8086], ["80286", 286]] as const) {
-    it(`${sub}: at least 99.5% pass and every failure is listed in KNOWN-FAILURES.md`, () => {
-      const r = runAll(sub, cpu);
+  // "off" is the interpreter; "eager" compiles every block (cut to the instructions the test runs) first.
+  for (const [sub, cpu, jit] of [["8086", 8086, "off"], ["80286", 286, "off"], ["8086", 8086, "eager"], ["80286", 286, "eager"]] as const) {
+    it(`${sub} (jit ${jit}): at least 99.5% pass and every failure is listed in KNOWN-FAILURES.md`, () => {
+      const r = runAll(sub, cpu, jit);
       expect(r.passed + r.failed).toBeGreaterThan(30000);
       expect(r.passed / (r.passed + r.failed)).toBeGreaterThanOrEqual(0.995);
       const got = r.failures.map((f) => `${cpu} ${f.form} ${f.idx} ${f.hash.slice(0, 12)}`).sort();

@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import { RamOnlyBus } from "../bus.js";
 import { AR_REAL_CODE, AR_REAL_DATA, CS } from "../constants.js";
 import { X86Cpu } from "../cpu.js";
+import type { JitMode } from "../cpu.js";
 
 export type SstRegs = Record<string, number>;
 export interface SstTest {
@@ -56,9 +57,9 @@ export class SstRunner {
   readonly cpu: X86Cpu;
   private readonly bus: RamOnlyBus;
 
-  constructor(readonly level: SstCpu) {
+  constructor(readonly level: SstCpu, jit?: JitMode) {
     this.bus = new RamOnlyBus(level === 8086 ? 1 << 20 : 1 << 24);
-    this.cpu = new X86Cpu({ bus: this.bus, level });
+    this.cpu = new X86Cpu({ bus: this.bus, level, jit });
   }
 
   /** Run one test; returns null when it passes, else what differed. */
@@ -165,16 +166,17 @@ export function cpuOf(file: string, meta: SstMetadata | undefined): SstCpu {
   return 8086;
 }
 
-const runners = new Map<SstCpu, SstRunner>();
+const runners = new Map<string, SstRunner>();
 
 /** Run every test of one SST file. */
-export function runSstFile(file: string, opts: { cpu?: SstCpu } = {}): SstResult {
+export function runSstFile(file: string, opts: { cpu?: SstCpu; jit?: JitMode } = {}): SstResult {
   const meta = loadMetadata(file);
   const level = opts.cpu ?? cpuOf(file, meta);
-  let runner = runners.get(level);
+  const key = `${level} ${opts.jit ?? ""}`;
+  let runner = runners.get(key);
   if (!runner) {
-    runner = new SstRunner(level);
-    runners.set(level, runner);
+    runner = new SstRunner(level, opts.jit);
+    runners.set(key, runner);
   }
   const form = formOf(file);
   const res: SstResult = { passed: 0, failed: 0, failures: [] };
