@@ -37,6 +37,8 @@ import { configureBlockdev, DriveHelpRequest, DriveOptionError } from "../block/
 import { NetClientRegistry, NetHelpRequest, NetOptionError, pciNicModels } from "../net/net.js";
 import { TYPE_PC_MACHINE, type PCMachineState } from "../hw/i386/pc.js";
 import { setBackendResolver } from "../hw/pci/qdev-backends.js";
+import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
+import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
 import { machineOptionsHelpText } from "./machine-help.js";
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
@@ -234,10 +236,22 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
 
   machine.dataDirs = [...cmd.dataDirs];
+  machine.cpuType = mc.defaultCpuType;
+  if (cmd.cpuOption !== undefined) {
+    try {
+      const parsed = parseX86CpuOption(cmd.cpuOption);
+      for (const w of parsed.warnings) warnings.at(undefined).warn(w);
+      machine.cpuType = parsed.typeName;
+      if (machine.dynamicCast(TYPE_PC_MACHINE)) (machine as PCMachineState).cpuOption = parsed;
+    } catch (err) {
+      throw cliError(prog, undefined, err);
+    }
+  }
+  if (machine.dynamicCast(TYPE_PC_MACHINE)) (machine as PCMachineState).warningSink = warnings.at(undefined);
   try {
     createDefaultMemdev(types, machine);
-    machine.cpuType = mc.defaultCpuType;
     mc.init?.(machine);
+    x86CpusMachineDone(types);
   } catch (err) {
     throw cliError(prog, undefined, err);
   }

@@ -39,3 +39,32 @@ export function qomdTree(types: TypeRegistry): Map<string, string> {
 export function treeLines(tree: Map<string, string>, keep: (path: string, type: string) => boolean = () => true): string[] {
   return [...tree].filter(([p, t]) => keep(p, t)).map(([p, t]) => `${p}\t${t}`).sort();
 }
+
+export interface CapturedLink {
+  owner: string;
+  prop: string;
+  type: string;
+  value: string;
+}
+
+/**
+ * The `link<>` section of a capture: owner path, property, type and qom-get value. Object names
+ * may contain dots (`pci.0`), so the owner is the longest prefix that is a path of the tree.
+ */
+export function readCapturedLinks(file: string): CapturedLink[] {
+  const paths = new Set(readCapturedTree(file).keys());
+  const text = readFileSync(join(FIXTURES, file), "utf8");
+  const start = text.indexOf("# link<> properties");
+  if (start < 0) return [];
+  const links: CapturedLink[] = [];
+  for (const line of text.slice(start).split("\n").slice(1)) {
+    const [where, type, value] = line.split("\t");
+    if (!where || !type || value === undefined) continue;
+    const slash = where.lastIndexOf("/");
+    let dot = where.lastIndexOf(".");
+    while (dot > slash && !paths.has(where.slice(0, dot))) dot = where.lastIndexOf(".", dot - 1);
+    if (dot <= slash) continue;
+    links.push({ owner: where.slice(0, dot), prop: where.slice(dot + 1), type, value: JSON.parse(value) as string });
+  }
+  return links;
+}

@@ -39,6 +39,7 @@ import { serialHdsIsaInit } from "../char/serial-isa.js";
 import { parallelHdsIsaInit } from "../char/parallel.js";
 import { fwCfgInitIoDma, type FwCfgIoState } from "../nvram/fw-cfg.js";
 import { loadFirmware } from "./pc-firmware.js";
+import { x86CpusInit } from "./x86-cpu.js";
 import { i440fxInit } from "../pci-host/i440fx.js";
 import { piix3Create } from "../isa/piix3.js";
 import { isaBusOf } from "../isa/isa-bus.js";
@@ -195,6 +196,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   const split = splitRam(ms);
   ms.below4gMemSize = split.below;
   ms.above4gMemSize = split.above;
+  x86CpusInit(ms, { ...(ms.cpuOption ? { cpuOption: ms.cpuOption } : {}), ...(ms.warningSink ? { warnings: ms.warningSink } : {}) });
 
   let romMemory = getSystemMemory(ms.registry);
   let pciMemory: MemoryRegion | undefined;

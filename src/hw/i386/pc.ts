@@ -13,6 +13,8 @@ import type { PcSpkState } from "../audio/pcspk.js";
 import type { FwCfgIoState } from "../nvram/fw-cfg.js";
 import { pcMachineInitfn, type BoardBackends } from "./pc-init.js";
 import type { LegacyIdeDrive } from "../ide/ide-dev.js";
+import type { ParsedX86CpuOption } from "../../target/i386/cpu-parse.js";
+import type { WarningSink } from "../../util/error.js";
 
 export const TYPE_PC_MACHINE = "generic-pc-machine";
 
@@ -51,6 +53,10 @@ export class PCMachineState extends X86MachineState {
   ideDrives: Array<LegacyIdeDrive | undefined> = [];
   /** An SMI was raised for the first CPU (QEMU's pc_acpi_smi_interrupt). */
   smiPending = false;
+  /** The parsed -cpu option (+feat/-feat and property settings) the board's CPUs get. */
+  cpuOption: ParsedX86CpuOption | undefined;
+  /** Where the board's warnings go (QEMU's warn_report). */
+  warningSink: WarningSink | undefined;
 }
 
 function pc(o: QomObject): PCMachineState {
