@@ -4,6 +4,7 @@
  * of the right type with room), the device's id under `/machine/peripheral`, properties, realize.
  */
 import type { JsonObject, JsonValue } from "../qobject/json-value.js";
+import { toQmpJson } from "../qobject/json-writer.js";
 import { addChild } from "../qom/child.js";
 import { containerGet } from "../qom/container.js";
 import { QomError } from "../qom/error.js";
@@ -216,11 +217,12 @@ export function deviceHelpText(registry: TypeRegistry): string {
   return out.join("\n") + "\n";
 }
 
-/** QEMU's object_property_help: one `  name=<type> - description (default: value)` line. */
+/** QEMU's object_property_help: `  name=<type>`, padded, then ` - description (default: value)`. */
 export function propertyHelpLine(name: string, type: string, description: string | undefined, defval: JsonValue | undefined): string {
   let line = `  ${name}=<${type}>`;
-  if (description !== undefined) line = `${line.padEnd(24)} - ${description}`;
-  if (defval !== undefined) line += ` (default: ${JSON.stringify(typeof defval === "bigint" ? Number(defval) : defval)})`;
+  if (description !== undefined || defval !== undefined) line = `${line.padEnd(24)} - `;
+  if (description !== undefined) line += description;
+  if (defval !== undefined) line += ` (default: ${toQmpJson(defval)})`;
   return line;
 }
 

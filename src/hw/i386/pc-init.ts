@@ -44,6 +44,7 @@ import { i440fxInit } from "../pci-host/i440fx.js";
 import { piix3Create } from "../isa/piix3.js";
 import { isaBusOf } from "../isa/isa-bus.js";
 import { piix3IdeCreate } from "../ide/piix.js";
+import { isaIdeInit } from "../ide/isa.js";
 import { pciIdeCreateDevs } from "../ide/pci.js";
 import { piix4PmInit } from "../acpi/piix4.js";
 import { smbusEepromInit } from "../i2c/smbus-eeprom.js";
@@ -254,6 +255,10 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   if (pciBus) {
     const ide = piix3IdeCreate(pciBus, piix3Devfn + 1);
     pciIdeCreateDevs(ide, ms.ideDrives);
+  } else {
+    // QEMU's isapc: two ISA IDE controllers on the legacy ports.
+    isaIdeInit(bus, 0x1f0, 0x3f6, 14, ms.ideDrives.slice(0, 2));
+    isaIdeInit(bus, 0x170, 0x376, 15, ms.ideDrives.slice(2, 4));
   }
   // QEMU's pc_cmos_init links the RTC; mc146818_rtc_init already added the `rtc-time` alias.
   addLink(ms, "rtc_state", "isa-device", { check: allowSetLink, strong: true }, rtc);

@@ -204,31 +204,65 @@ export function isaRegisterIoport(dev: IsaDevice, region: MemoryRegion, start: n
 export function isaRegisterPortioList(dev: IsaDevice, start: number, list: readonly Portio[], name: string): MemoryRegion[] {
   noteIoport(dev, start);
   const regions: MemoryRegion[] = [];
-  let i = 0;
-  while (i < list.length) {
-    const first = list[i]!;
-    let end = first.offset + first.len;
-    const run: Portio[] = [first];
-    while (i + 1 < list.length && list[i + 1]!.offset === end) {
-      i++;
-      run.push(list[i]!);
-      end = list[i]!.offset + list[i]!.len;
-    }
-    const base = first.offset;
-    const entryAt = (addr: number): Portio | undefined =>
-      run.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len);
-    const region = ioRegionNew(dev, name, end - base, {
-      read: (addr) => {
-        const p = entryAt(addr);
-        return p?.read ? p.read(start + base + addr) : 0xffffffff;
+  // QEMU's portio_list_add: entries are grouped into one region until a hole appears; a group
+  // spans from its lowest offset to the highest offset + len + size - 1 of its entries.
+  let group: Portio[] = [];
+  let low = 0;
+  let high = 0;
+  const flush = () => {
+    if (group.length === 0) return;
+    const entries = group;
+    const base = low;
+    const find = (addr: number, size: number, write: boolean) =>
+      entries.find((e) => base + addr >= e.offset && base + addr < e.offset + e.len && e.size === size && (write ? e.write : e.read));
+    const region = ioRegionNew(dev, name, high - low, {
+      // QEMU's portio_read/portio_write: the entry for this width, else a 16-bit access made
+      // of two byte accesses; nothing there reads as all ones.
+      read: (addr, size) => {
+        const port = start + base + addr;
+        const e = find(addr, size, false);
+        if (e?.read) return e.read(port);
+        if (size === 2) {
+          const b = find(addr, 1, false);
+          if (b?.read) {
+            const hi = base + addr + 1 < b.offset + b.len ? b.read(port + 1) : 0xff;
+            return (b.read(port) & 0xff) | ((hi & 0xff) << 8);
+          }
+        }
+        return size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
       },
-      write: (addr, value) => entryAt(addr)?.write?.(start + base + addr, value),
-      impl: { minAccessSize: first.size, maxAccessSize: first.size },
+      write: (addr, value, size) => {
+        const port = start + base + addr;
+        const e = find(addr, size, true);
+        if (e?.write) return e.write(port, value);
+        if (size === 2) {
+          const b = find(addr, 1, true);
+          if (b?.write) {
+            b.write(port, value & 0xff);
+            if (base + addr + 1 < b.offset + b.len) b.write(port + 1, (value >> 8) & 0xff);
+          }
+        }
+      },
+      valid: { minAccessSize: 1, maxAccessSize: 4, unaligned: true },
+      impl: { minAccessSize: 1, maxAccessSize: 4, unaligned: true },
     });
     memoryRegionAddSubregion(isaAddressSpaceIo(dev), start + base, region);
     regions.push(region);
-    i++;
+  };
+  for (const e of list) {
+    if (group.length > 0 && e.offset > high) {
+      flush();
+      group = [];
+    }
+    if (group.length === 0) {
+      low = e.offset;
+      high = e.offset + e.len + e.size - 1;
+    } else if (e.offset + e.len > high) {
+      high = e.offset + e.len + e.size - 1;
+    }
+    group.push(e);
   }
+  flush();
   return regions;
 }
 

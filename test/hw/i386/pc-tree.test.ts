@@ -29,6 +29,20 @@ afterAll(async () => {
   await m.chardevs.closeAll();
 });
 
+describe("-M isapc -S -nodefaults", () => {
+  it("builds QEMU 7.2's composition tree (captured from the real binary)", async () => {
+    const sock = join(mkdtempSync(join(tmpdir(), "qomd-tree-")), "qmp.sock");
+    const isapc = await createMachine(["-L", fakeFirmwareDir(), "-M", "isapc", "-S", "-nodefaults", "-qmp", `unix:${sock},server=on,wait=off`], {
+      prog: "qemu-system-x86_64",
+    });
+    try {
+      expect(treeLines(qomdTree(isapc.registry))).toEqual(treeLines(readCapturedTree("qom-paths.isapc-nodefaults.txt")));
+    } finally {
+      await isapc.chardevs.closeAll();
+    }
+  });
+});
+
 describe("-M pc -S -nodefaults", () => {
   it("builds QEMU 7.2's composition tree, path for path and type for type", () => {
     const qemu = treeLines(readCapturedTree("qom-paths.pc-nodefaults.txt"), modelled);
