@@ -65,6 +65,24 @@ export class ApicCommonState extends DeviceState {
 
 const vapics = new WeakMap<TypeRegistry, DeviceState>();
 
+/**
+ * How many interrupts APICs newly accepted since the last reset of the count (QEMU's
+ * apic_irq_delivered); the RTC's lost_tick_policy=slew uses it to see whether a tick got through.
+ */
+const irqDelivered = new WeakMap<TypeRegistry, number>();
+
+export function apicReportIrqDelivered(registry: TypeRegistry, delivered: number): void {
+  irqDelivered.set(registry, (irqDelivered.get(registry) ?? 0) + delivered);
+}
+
+export function apicResetIrqDelivered(registry: TypeRegistry): void {
+  irqDelivered.set(registry, 0);
+}
+
+export function apicGetIrqDelivered(registry: TypeRegistry): number {
+  return irqDelivered.get(registry) ?? 0;
+}
+
 function apicCommonRealize(dev: DeviceState): void {
   const s = dev as ApicCommonState;
   s.classAs<ApicCommonClass>(TYPE_APIC_COMMON).apicRealize?.(s);
