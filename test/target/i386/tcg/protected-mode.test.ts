@@ -107,8 +107,8 @@ class Machine {
   }
 }
 
-// Each guest runs interpreted and with every block compiled first (faults and SMC inside compiled code).
-for (const jit of ["off", "eager"] as const) {
+// Each guest runs interpreted, with every block compiled first, and compiled once hot (the default).
+for (const jit of ["off", "eager", "on"] as const) {
 describe(`tcg protected mode (jit ${jit})`, () => {
   it("writing through a read-only data segment is #GP(0) at the faulting instruction", () => {
     const code = guest("seg-readonly");
@@ -207,6 +207,26 @@ describe(`tcg protected mode (jit ${jit})`, () => {
     const m = new Machine(guest("smc"), { jit });
     expect(m.run()).toBe("hlt");
     expect(m.cpu.r8[0]).toBe(0x42);
+  });
+
+  it("self-modifying code in a hot loop: each patched immediate is the one executed", () => {
+    const m = new Machine(guest("hot-smc"), { jit });
+    expect(m.run()).toBe("hlt");
+    expect(m.cpu.r32[3]).toBe(20100);
+    expect(m.cpu.r32[1]).toBe(0);
+  });
+
+  it("a fault inside a hot loop: EIP of the faulting instruction, EFLAGS from the instruction before it", () => {
+    const code = guest("hot-fault");
+    const m = new Machine(code, { jit });
+    expect(m.run()).toBe("hlt");
+    expect(m.vector()).toBe(13);
+    expect(m.stack(0)).toBe(0);
+    expect(m.stack(1)).toBe(marker(code));
+    // SUB ECX, 3 giving -3075 (1025 iterations): SF and AF set, CF ZF OF PF clear.
+    expect(m.stack(3) & 0x8d5).toBe(0x90);
+    expect(m.cpu.r32[1]).toBe(-3075);
+    expect(m.cpu.r32[6]).toBe(0x1000);
   });
 });
 }

@@ -68,8 +68,13 @@ export class DiffBus implements CpuBus {
 
 /** Run the batch through qomd's CPU core; returns the debug-port bytes. */
 export function runQomd(batch: { blob: Uint8Array }, jit: JitMode): Uint8Array {
+  return runQomdCpu(batch, jit).dump;
+}
+
+/** The same, also returning the CPU (for its instruction count and final state). */
+export function runQomdCpu(batch: { blob: Uint8Array }, jit: JitMode, jitThreshold?: number): { dump: Uint8Array; cpu: X86Cpu } {
   const bus = new DiffBus(imageWith(batch.blob));
-  const cpu = new X86Cpu({ bus, level: 686, jit });
+  const cpu = new X86Cpu({ bus, level: 686, jit, jitThreshold });
   let total = 0;
   while (bus.exitValue === undefined) {
     const why = cpu.run(1_000_000);
@@ -78,7 +83,7 @@ export function runQomd(batch: { blob: Uint8Array }, jit: JitMode): Uint8Array {
     if (why === "hlt" && bus.exitValue === undefined) throw new Error(`guest halted at eip=${cpu.eip.toString(16)} before exiting`);
     if (total > 200_000_000) throw new Error("guest did not finish");
   }
-  return new Uint8Array(bus.out);
+  return { dump: new Uint8Array(bus.out), cpu };
 }
 
 /** The QEMU binary, or undefined when it is not installed. */
@@ -86,6 +91,11 @@ export function findQemu(): string | undefined {
   const r = spawnSync("sh", ["-c", "command -v qemu-system-i386"], { encoding: "utf8" });
   const path = r.stdout.trim();
   return r.status === 0 && path !== "" ? path : undefined;
+}
+
+/** First line of `qemu --version`. */
+export function qemuVersion(qemu: string): string {
+  return spawnSync(qemu, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0];
 }
 
 /** Run the batch under `qemu-system-i386 -accel tcg` with the harness as firmware. */
@@ -135,15 +145,24 @@ export function parseDump(bytes: Uint8Array): Record[] {
 const NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"];
 const hex = (v: number): string => (v >>> 0).toString(16).padStart(8, "0");
 
-/** Differences between two dumps of the same batch (undefined flags masked per sequence), as readable lines. */
-export function compareDumps(seqs: SequenceInfo[], want: Uint8Array, got: Uint8Array, limit = 10): string[] {
+export interface Mismatch {
+  /** Index of the sequence in its batch (-1: the dumps do not even have the same number of records). */
+  seq: number;
+  message: string;
+}
+
+/**
+ * Differences between two dumps of the same batch: registers, the scratch
+ * memory, and EFLAGS with the sequence's undefined flags masked.
+ */
+export function compareDumps(seqs: SequenceInfo[], want: Uint8Array, got: Uint8Array): Mismatch[] {
   const a = parseDump(want);
   const b = parseDump(got);
-  const problems: string[] = [];
-  if (a.length !== seqs.length) problems.push(`expected dump has ${a.length} records for ${seqs.length} sequences`);
-  if (b.length !== a.length) problems.push(`got ${b.length} records, expected ${a.length}`);
+  const problems: Mismatch[] = [];
+  if (a.length !== seqs.length) problems.push({ seq: -1, message: `expected dump has ${a.length} records for ${seqs.length} sequences` });
+  if (b.length !== a.length) problems.push({ seq: -1, message: `got ${b.length} records, expected ${a.length}` });
   const n = Math.min(a.length, b.length, seqs.length);
-  for (let s = 0; s < n && problems.length < limit; s++) {
+  for (let s = 0; s < n; s++) {
     const diffs: string[] = [];
     for (let r = 0; r < 8; r++) {
       if (a[s].regs[r] !== b[s].regs[r]) diffs.push(`${NAMES[r]} ${hex(b[s].regs[r])} want ${hex(a[s].regs[r])}`);
@@ -158,7 +177,7 @@ export function compareDumps(seqs: SequenceInfo[], want: Uint8Array, got: Uint8A
         break;
       }
     }
-    if (diffs.length > 0) problems.push(`sequence ${s}: ${diffs.join(", ")}\n    ${seqs[s].text.join("\n    ")}`);
+    if (diffs.length > 0) problems.push({ seq: s, message: `sequence ${s}: ${diffs.join(", ")}\n    ${seqs[s].text.join("\n    ")}` });
   }
   return problems;
 }
