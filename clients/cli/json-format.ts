@@ -1,5 +1,5 @@
 /**
- * How qmp-shell prints messages (python's json.dumps): compact output keeps
+ * How the tools print JSON, as qmp-shell prints messages (python's json.dumps): compact output keeps
  * the server's key order with ", " and ": " separators; pretty output (-p)
  * indents by 4 and sorts keys.  Both escape non-ASCII as \uXXXX (lower-case
  * hex, as python does), and 64-bit integers print exactly.

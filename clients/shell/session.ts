@@ -11,7 +11,7 @@ import type { QmpEventMessage } from "../lib/message.js";
 import { QmpClient } from "../lib/qmp-client.js";
 import { COMMAND_FORMAT, CommandLineError, parseCommandLine } from "./command-line.js";
 import { completeHmp, completeQmp, hmpCommandNames, type Completion } from "./completer.js";
-import { formatMessage } from "./format.js";
+import { formatMessage } from "../cli/json-format.js";
 import type { ShellOptions } from "./options.js";
 import { SchemaIndex } from "./schema-index.js";
 
