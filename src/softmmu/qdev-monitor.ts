@@ -149,7 +149,6 @@ export function qdevDeviceAdd(registry: TypeRegistry, props: JsonObject, opts: D
   }
 
   const dev = objectNew<DeviceState>(registry, driver);
-  dev.hotplugged = opts.hotplug;
   try {
     const root = objectGetRoot(registry);
     if (id !== undefined) {

@@ -21,6 +21,7 @@ import type { MachineClass, MachineState } from "../hw/core/machine.js";
 import { TYPE_MEMORY_BACKEND } from "../hw/core/machine.js";
 import { findDefaultMachine, findMachine, machineHelpText } from "../hw/core/machine-select.js";
 import { qdevContext } from "../hw/core/qdev.js";
+import { qdevAddGlobal, qdevPropCheckGlobals } from "../hw/core/qdev-globals.js";
 import { sysbusGetDefault } from "../hw/core/sysbus.js";
 import { memoryMapInit } from "../exec/memory.js";
 import { x86CpuHelpText } from "../target/i386/cpu-help.js";
@@ -204,7 +205,14 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   } catch (err) {
     throw cliError(prog, undefined, err);
   }
-  qdevContext(types).machineHotplugHandler = (dev) => machine.machineClass.getHotplugHandler?.(machine, dev);
+  const qdev = qdevContext(types);
+  qdev.machineHotplugHandler = (dev) => machine.machineClass.getHotplugHandler?.(machine, dev);
+  qdev.warn = (text) => warnings.at(undefined).warn(text);
+  for (const g of cmd.groups.find("global").head) {
+    const driver = g.get("driver");
+    const property = g.get("property");
+    if (driver !== undefined && property !== undefined) qdevAddGlobal(types, driver, property, g.get("value") ?? "");
+  }
 
   const accel = configureAccelerator(types, cmd, warnings.lines);
   machine.accel = accel;
@@ -271,6 +279,8 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     }
   }
 
+  qdevPropCheckGlobals(types, warnings.at(undefined));
+  qdev.machineReady = true;
   const nameOpts = cmd.groups.find("name").head[0];
   for (const orphan of blockBackends.checkOrphaned()) throw new CliError(formatErrorReport(prog, orphan.loc, orphan.message));
   return {

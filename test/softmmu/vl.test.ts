@@ -130,3 +130,16 @@ describe("-device on the pc machine", () => {
     );
   });
 });
+
+describe("-global", () => {
+  it("applies to devices of the type, and reports bad or unused globals as QEMU does", async () => {
+    const m = await build("-M", "pc", "-S", "-nodefaults", "-global", "isa-fdc.dma=3");
+    const { resolvePath } = await import("../../src/qom/path.js");
+    const { objectGetRoot } = await import("../../src/qom/root.js");
+    expect(resolvePath(objectGetRoot(m.registry), "/machine/unattached/device[12]").obj?.getProperty("dma")).toBe(3);
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-global", "isa-fdc.dma=zz")).toBe(`${PROG}: can't apply global isa-fdc.dma=zz: Parameter 'dma' expects uint64\n`);
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-global", "isa-fdc.nosuch=1")).toBe(`${PROG}: can't apply global isa-fdc.nosuch=1: Property 'isa-fdc.nosuch' not found\n`);
+    const unused = await build("-M", "none", "-nodefaults", "-global", "nosuch.prop=1");
+    expect(unused.warnings).toContain(`${PROG}: warning: global nosuch.prop has invalid class name`);
+  });
+});

@@ -16,6 +16,7 @@ import { TYPE_OBJECT, type ObjectClass, type TypeInfo, type TypeRegistry } from 
 import type { BusState } from "./bus.js";
 import { hotplugHandlerClass } from "./hotplug.js";
 import { allocateIrq, IrqState, TYPE_IRQ, type IrqHandler } from "./irq.js";
+import { qdevPropSetGlobals, type GlobalProperty } from "./qdev-globals.js";
 
 export const TYPE_DEVICE = "device";
 
@@ -53,6 +54,12 @@ export interface DeviceClass extends ObjectClass {
 export interface QdevContext {
   unattachedCount: number;
   anonCount: number;
+  /** -global properties (QEMU's global_props), applied to each new device. */
+  globals: GlobalProperty[];
+  /** Set once the machine is built (QEMU's PHASE_MACHINE_READY): new devices are hotplugged. */
+  machineReady: boolean;
+  /** warn_report for device-level warnings (hotplugged devices' bad globals). */
+  warn?: (text: string) => void;
   /** Where DEVICE_DELETED and other device events go (the machine's monitor). */
   emitEvent?: (name: string, data: JsonObject) => void;
   /** The machine's hotplug handler hook (MachineClass.get_hotplug_handler). */
@@ -63,7 +70,7 @@ const contexts = new WeakMap<TypeRegistry, QdevContext>();
 
 export function qdevContext(registry: TypeRegistry): QdevContext {
   let ctx = contexts.get(registry);
-  if (!ctx) contexts.set(registry, (ctx = { unattachedCount: 0, anonCount: 0 }));
+  if (!ctx) contexts.set(registry, (ctx = { unattachedCount: 0, anonCount: 0, globals: [], machineReady: false }));
   return ctx;
 }
 
@@ -244,6 +251,12 @@ export const deviceTypeInfo: TypeInfo<DeviceState> = {
   abstract: true,
   instance: DeviceState,
   classInit: deviceClassInit,
+  // QEMU's device_initfn: a device created after the machine is built is a hotplugged one.
+  instanceInit: (dev) => {
+    dev.hotplugged = qdevContext(dev.registry).machineReady;
+  },
+  // QEMU's device_post_init: -global values, before any property the creator sets.
+  instancePostInit: (dev) => qdevPropSetGlobals(dev),
   instanceFinalize: deviceFinalize,
 };
 
