@@ -17,6 +17,7 @@ import type { TypeRegistry } from "../qom/type.js";
 import { KeyvalInputVisitor } from "../qom/visitor.js";
 import { QemuError } from "../util/error.js";
 import { keyvalParse } from "../util/keyval.js";
+import { qemuOptsParse } from "../util/qemu-option.js";
 import type { MachineClass, MachineState } from "../hw/core/machine.js";
 import { TYPE_MEMORY_BACKEND } from "../hw/core/machine.js";
 import { findDefaultMachine, findMachine, machineHelpText } from "../hw/core/machine-select.js";
@@ -38,6 +39,9 @@ import { configureBlockdev, DriveHelpRequest, DriveOptionError } from "../block/
 import { NetClientRegistry, NetHelpRequest, NetOptionError, pciNicModels } from "../net/net.js";
 import { TYPE_PC_MACHINE, type PCMachineState } from "../hw/i386/pc.js";
 import { setBackendResolver } from "../hw/pci/qdev-backends.js";
+import { pciSetRomLocator } from "../hw/pci/pci.js";
+import { findFirmwareFile } from "../hw/i386/pc-firmware.js";
+import { statSync } from "node:fs";
 import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
 import { machineOptionsHelpText } from "./machine-help.js";
@@ -244,6 +248,11 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
 
   machine.dataDirs = [...cmd.dataDirs];
+  // PCI option ROMs (efi-e1000.rom, vgabios-stdvga.bin …) come from the firmware directories.
+  pciSetRomLocator(types, (romfile) => {
+    const path = findFirmwareFile(romfile, machine.dataDirs);
+    return path === undefined ? undefined : statSync(path).size;
+  });
   machine.cpuType = mc.defaultCpuType;
   if (cmd.cpuOption !== undefined) {
     try {
@@ -364,6 +373,12 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
     throw cliError(prog, undefined, err);
   }
 
+  if (!noDefaults && cmd.defaults.net) {
+    // QEMU's default network: a NIC of the machine's model on a user-mode (slirp) backend.
+    const net = cmd.groups.find("net");
+    qemuOptsParse(net, "nic", true);
+    qemuOptsParse(net, "user", true);
+  }
   try {
     b.netClients.initClients(
       { netdev: cmd.groups.find("netdev"), nic: cmd.groups.find("nic"), net: cmd.groups.find("net") },
@@ -379,6 +394,7 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
   if (machine.dynamicCast(TYPE_PC_MACHINE)) {
     const floppies = [0, 1].map((unit) => b.blockBackends.backendAt("floppy", 0, unit)?.name);
     const pcms = machine as PCMachineState;
+    pcms.netClients = b.netClients;
     pcms.backends = { serial: serialLabels, parallel: parallelLabels, floppy: floppies };
     pcms.ideDrives = [0, 1, 2, 3].map((index) => {
       const blk = b.blockBackends.backendAt("ide", index >> 1, index & 1);

@@ -50,6 +50,8 @@ import { piix4PmInit } from "../acpi/piix4.js";
 import { smbusEepromInit } from "../i2c/smbus-eeprom.js";
 import { TYPE_HOTPLUG_HANDLER } from "../core/hotplug.js";
 import type { PCIBus } from "../pci/pci-bus.js";
+import { pciNew, pciRealizeAndUnref } from "../pci/pci.js";
+import { pciNicModels } from "../../net/net.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 
 /** QEMU's GSI_NUM_PINS and ISA_NUM_IRQS. */
@@ -179,6 +181,36 @@ function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], cre
   return rtc;
 }
 
+/**
+ * QEMU's pc_nic_init with pci_nic_init_nofail: one NIC device for each -net nic/-nic entry, of
+ * its model or the machine's default, at its address or the first free slot.
+ */
+function pcNicInit(ms: PCMachineState, pciBus: PCIBus | undefined): void {
+  const nets = ms.netClients;
+  if (!nets) return;
+  const defaultModel = ms.machineClass.defaultNicModel ?? "e1000";
+  for (const nd of nets.nics) {
+    if (!pciBus) throw new QomError("Unsupported NIC model: " + (nd.model ?? defaultModel));
+    const model = nets.resolveNicModel(nd, defaultModel, pciNicModels(ms.registry));
+    const devfn = nd.devaddr !== undefined ? pciParseDevaddr(nd.devaddr) : -1;
+    const dev = pciNew(ms.registry, devfn, model);
+    dev.parseProperty("mac", nd.macaddr);
+    if (nd.netdev) dev.parseProperty("netdev", nd.netdev.name);
+    if (nd.vectors !== undefined && dev.findProperty("vectors")) dev.setPropertyJson("vectors", nd.vectors);
+    pciRealizeAndUnref(dev, pciBus);
+    nets.nicCreated(nd, model);
+  }
+}
+
+/** QEMU's pci_parse_devaddr for `-net nic,addr=`: `slot` or `slot.function` in hex on bus 0. */
+function pciParseDevaddr(addr: string): number {
+  const m = /^(?:(?:[0-9a-fA-F]+:)?0*0:)?([0-9a-fA-F]+)(?:\.([0-7]))?$/.exec(addr);
+  if (!m) throw new QomError(`Invalid PCI device address ${addr} for device ${addr}`);
+  const slot = parseInt(m[1]!, 16);
+  if (slot > 31) throw new QomError(`Invalid PCI device address ${addr} for device ${addr}`);
+  return (slot << 3) | (m[2] !== undefined ? parseInt(m[2], 10) : 0);
+}
+
 /** What the board needs to know about the backends the command line created. */
 export interface BoardBackends {
   serial: readonly (string | undefined)[];
@@ -251,6 +283,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   if (ms.vmport === "auto") ms.vmport = "on";
   const rtc = pcBasicDeviceInit(ms, bus, gsi, true, 0x4, ms.backends);
   ms.rtcState = rtc;
+  pcNicInit(ms, pciBus);
 
   if (pciBus) {
     const ide = piix3IdeCreate(pciBus, piix3Devfn + 1);

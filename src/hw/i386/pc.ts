@@ -15,6 +15,7 @@ import { pcMachineInitfn, type BoardBackends } from "./pc-init.js";
 import type { LegacyIdeDrive } from "../ide/ide-dev.js";
 import type { ParsedX86CpuOption } from "../../target/i386/cpu-parse.js";
 import type { WarningSink } from "../../util/error.js";
+import type { NetClientRegistry } from "../../net/net.js";
 
 export const TYPE_PC_MACHINE = "generic-pc-machine";
 
@@ -57,6 +58,8 @@ export class PCMachineState extends X86MachineState {
   cpuOption: ParsedX86CpuOption | undefined;
   /** Where the board's warnings go (QEMU's warn_report). */
   warningSink: WarningSink | undefined;
+  /** The -net/-nic network clients whose NICs the board creates (QEMU's nd_table). */
+  netClients: NetClientRegistry | undefined;
 }
 
 function pc(o: QomObject): PCMachineState {
