@@ -206,3 +206,21 @@ describe("qomd daemon: a machine's own socket", () => {
     control.close();
   });
 });
+
+describe("qomd daemon: out-of-band commands", () => {
+  it("exec-oob runs an OOB command once oob is negotiated, with QEMU's texts", async () => {
+    const control = await qmpConnect(daemon.controlPath);
+    const info = (await control.cmd("machine-create", { name: "oob", argv: ["-M", "none"] }))["return"] as Record<string, string>;
+    const m = await openUnix(info["qmp-socket"]!);
+    await m.line();
+    m.send('{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}');
+    expect(await m.line()).toBe('{"return": {}}');
+    m.send('{"exec-oob":"query-status","id":"o1"}{"exec-oob":"migrate-pause","id":"o4"}');
+    expect(await m.line()).toBe('{"id": "o1", "error": {"class": "GenericError", "desc": "The command query-status does not support OOB"}}');
+    expect(await m.line()).toBe(
+      '{"id": "o4", "error": {"class": "GenericError", "desc": "migrate-pause is currently only supported during postcopy-active state"}}',
+    );
+    m.close();
+    control.close();
+  });
+});

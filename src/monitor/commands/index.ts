@@ -16,6 +16,7 @@ import {
   queryUuidCmd,
 } from "./machine.js";
 import { queryCpuDefinitionsCmd, queryCpuModelExpansionCmd } from "./machine-target.js";
+import { migratePauseCmd, migrateRecoverCmd, queryYankCmd } from "./migration.js";
 import { humanMonitorCommandCmd, queryNameCmd } from "./misc.js";
 import { deviceAddCmd, deviceDelCmd, deviceListPropertiesCmd } from "./qdev.js";
 import { objectAddCmd, objectDelCmd, qomGetCmd, qomListCmd, qomListPropertiesCmd, qomListTypesCmd, qomSetCmd } from "./qom.js";
@@ -55,6 +56,9 @@ export const machineCommands: Readonly<Record<string, MachineCommandHandler>> = 
   stop: stopCmd,
   cont: contCmd,
   "human-monitor-command": humanMonitorCommandCmd,
+  "migrate-pause": migratePauseCmd,
+  "migrate-recover": migrateRecoverCmd,
+  "query-yank": queryYankCmd,
 };
 
 export function hasMachineCommand(name: string): boolean {
