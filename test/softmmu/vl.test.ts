@@ -143,3 +143,22 @@ describe("-global", () => {
     expect(unused.warnings).toContain(`${PROG}: warning: global nosuch.prop has invalid class name`);
   });
 });
+
+describe("device listings", () => {
+  it("-device help: every device qomd has is listed as QEMU 7.2 lists it, in QEMU's order", async () => {
+    const ours = (await stdoutOf("-device", "help")).split("\n").filter((l) => l !== "");
+    const qemu = fixture("device-help.local-capture.txt").split("\n").filter((l) => l !== "");
+    const positions = ours.map((l) => qemu.indexOf(l));
+    expect(ours.filter((_l, i) => positions[i] === -1)).toEqual([]);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(ours.length).toBeGreaterThan(100);
+  });
+
+  it("-device virtio-net-pci,help is QEMU's text", async () => {
+    expect(await stdoutOf("-device", "virtio-net-pci,help")).toBe(fixture("device-virtio-net-pci-help.txt"));
+  });
+
+  it("-cpu help is QEMU's text", async () => {
+    expect(await stdoutOf("-cpu", "help")).toBe(fixture("cpu-help.txt"));
+  });
+});

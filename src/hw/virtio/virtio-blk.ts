@@ -40,7 +40,6 @@ export const virtioBlkTypeInfo: TypeInfo<VirtIODevice, VirtioDeviceClass> = {
     }),
   instanceFinalize: (dev) => releaseBackends(dev),
   classInit: (k) => {
-    k.desc = "virtio blk device";
     k.deviceId = VIRTIO_ID_BLOCK;
     k.configLen = VIRTIO_BLK_CONFIG_LEN;
     k.pciClassId = PCI_CLASS_STORAGE_SCSI;

@@ -35,7 +35,6 @@ export const virtioNetTypeInfo: TypeInfo<VirtIODevice, VirtioDeviceClass> = {
     }),
   instanceFinalize: (dev) => releaseBackends(dev),
   classInit: (k) => {
-    k.desc = "virtio net device";
     k.deviceId = VIRTIO_ID_NET;
     k.configLen = VIRTIO_NET_CONFIG_LEN;
     k.pciClassId = PCI_CLASS_NETWORK_ETHERNET;
