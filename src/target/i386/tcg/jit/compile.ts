@@ -15,7 +15,7 @@ import type { Insn } from "../insn.js";
 import { isUndefinedInsn } from "../decode.js";
 import type { X86Cpu } from "../cpu.js";
 import { condExpr } from "./flags.js";
-import { Emitter } from "./emitter.js";
+import { Emitter, RELOAD, WB } from "./emitter.js";
 import { registerAluEmitters } from "./emit-alu.js";
 import type { OpEmitter } from "./emit-alu.js";
 import { registerMoveEmitters } from "./emit-move.js";
@@ -63,8 +63,7 @@ export function blockSource(insns: Insn[], code32: boolean, level: number, stepE
     } else {
       jitStats.fallback++;
       consts.push(`const i${k} = I[${k}], h${k} = i${k}.h;`);
-      x.flush();
-      x.faultPoint();
+      x.fallbackPoint();
       if (x.last) {
         // Only a block's last instruction may read EIP; it sees the address after itself.
         x.emit(`c.eip = ${x.nextEip()};`);
@@ -73,6 +72,7 @@ export function blockSource(insns: Insn[], code32: boolean, level: number, stepE
         exited = true;
       } else {
         x.emit(`h${k}(c, i${k});`);
+        x.emit(RELOAD);
         x.emit(`if (!B.valid) ${x.exitText()}`);
       }
     }
@@ -80,12 +80,17 @@ export function blockSource(insns: Insn[], code32: boolean, level: number, stepE
   }
   if (!exited) {
     x.flush();
+    x.emit(WB);
     x.emit(`c.eip = ${x.nextEip()};`);
     x.emit(`return done + ${n};`);
   }
   const temps: string[] = [];
   for (let t = 0; t < x.tempCount(); t++) temps.push(`t${t} = 0`);
   const cases = [...x.catchCases].map(([k, s]) => `case ${k}: ${s} break;`).join(" ");
+  const used = [...x.used].sort();
+  const wb = [...x.written].sort().map((n) => `r[${n}] = e${n};`).join(" ");
+  const reload = used.map((n) => `e${n} = r[${n}];`).join(" ");
+  const fill = (s: string): string => s.split(WB).join(wb).split(RELOAD).join(reload);
   return [
     `"use strict";`,
     ...consts,
@@ -93,9 +98,10 @@ export function blockSource(insns: Insn[], code32: boolean, level: number, stepE
     `const r = c.r32, w = c.r16, y = c.r8;`,
     `const start = c.eip;`,
     `let k = -1, done = 0${temps.length > 0 ? ", " + temps.join(", ") : ""};`,
+    used.length > 0 ? `let ${used.map((n) => `e${n} = r[${n}]`).join(", ")};` : "",
     `try { for (;;) {`,
-    ...x.out,
-    `} } catch (e) { c.jitK = k; c.jitDone = done; switch (k) { ${cases} } throw e; }`,
+    ...x.out.map(fill),
+    `} } catch (e) { c.jitK = k; c.jitDone = done; switch (k) { ${fill(cases)} } throw e; }`,
     `};`,
   ].join("\n");
 }
@@ -127,7 +133,7 @@ function branch(x: Emitter, cond: string): void {
     const backFlush = x.events[0] === "W" && !x.stepExits ? "" : x.flushText();
     taken.push(
       `done += ${n};`,
-      `if (done + ${n} > budget || c.eventPending || c.kick[0] !== 0 || !B.valid) { ${x.flushText()} c.eip = start; return done; }`,
+      `if (done + ${n} > budget || c.eventPending || c.kick[0] !== 0 || !B.valid) { ${x.flushText()} ${WB} c.eip = start; return done; }`,
       backFlush,
       `continue;`,
     );
@@ -137,14 +143,14 @@ function branch(x: Emitter, cond: string): void {
     const target = `(${x.nextEip()} + ${i.imm | 0})`;
     taken.push(`${t} = ${i.o32 ? `${target} >>> 0` : `${target} & 0xffff`};`);
     if (x.level !== 86) taken.push(`if (${t} > c.segLimit[1]) c.raise(13, 0);`);
-    taken.push(x.flushText(), `c.eip = ${t};`, `return done + ${n};`);
+    taken.push(x.flushText(), WB, `c.eip = ${t};`, `return done + ${n};`);
   }
   if (cond === "true") x.emit(taken.join("\n"));
   else {
     x.emit(`if (${cond}) {`);
     x.emit(taken.join("\n"));
     x.emit(`}`);
-    x.emit(`${x.flushText()} c.eip = ${x.nextEip()}; return done + ${n};`);
+    x.emit(`${x.flushText()} ${WB} c.eip = ${x.nextEip()}; return done + ${n};`);
   }
   x.exitedHere = true;
 }
@@ -163,8 +169,9 @@ function registerControlEmitters(e: (OpEmitter | undefined)[]): void {
   /** LOOP/LOOPZ/LOOPNZ: the count register follows the address size. */
   const loop = (zf: number): OpEmitter => (x) => {
     const t = x.t();
-    if (x.i.a32) x.emit(`${t} = (r[1] - 1) | 0; r[1] = ${t};`);
-    else x.emit(`${t} = (w[2] - 1) & 0xffff; w[2] = ${t};`);
+    const wd = x.i.a32 ? 32 : 16;
+    x.emit(`${t} = (${x.reg(wd, 1)} - 1) ${wd === 32 ? "| 0" : "& 0xffff"};`);
+    x.setReg(wd, 1, t);
     let cond = `${t} !== 0`;
     if (zf >= 0) {
       x.readsFlags();
@@ -176,5 +183,5 @@ function registerControlEmitters(e: (OpEmitter | undefined)[]): void {
   e[0xe0] = loop(0);
   e[0xe1] = loop(1);
   e[0xe2] = loop(-1);
-  e[0xe3] = (x) => (branch(x, x.i.a32 ? "r[1] === 0" : "w[2] === 0"), true);
+  e[0xe3] = (x) => (branch(x, `${x.reg(x.i.a32 ? 32 : 16, 1)} === 0`), true);
 }

@@ -68,8 +68,7 @@ const pushReg: OpEmitter = (x) => {
   const n = x.i.op & 7;
   if (x.level === 86 && n === 4) return false; // the 8086 pushes the decremented SP
   x.faultPoint();
-  if (x.i.o32) x.emit(`c.push32(r[${n}]);`);
-  else x.emit(`c.push16(w[${n << 1}]);`);
+  x.emit(`c.push${x.i.o32 ? 32 : 16}(${x.reg(x.vWidth(), n)});`);
   x.afterWrite();
   return true;
 };
@@ -78,8 +77,8 @@ const popReg: OpEmitter = (x) => {
   const n = x.i.op & 7;
   x.faultPoint();
   const t = x.t();
-  if (x.i.o32) x.emit(`${t} = c.peek32(0); c.addSp(4); r[${n}] = ${t};`);
-  else x.emit(`${t} = c.peek16(0); c.addSp(2); w[${n << 1}] = ${t};`);
+  x.emit(`${t} = c.peek${x.i.o32 ? 32 : 16}(0); c.addSp(${x.i.o32 ? 4 : 2});`);
+  x.setReg(x.vWidth(), n, t);
   return true;
 };
 
@@ -113,7 +112,7 @@ const cmov: OpEmitter = (x) => {
     v = t;
   }
   x.readsFlags();
-  x.emit(`if (${condExpr(x.pending, x.i.op & 15)}) ${x.reg(wd, x.i.reg)} = ${v};`);
+  x.emit(`if (${condExpr(x.pending, x.i.op & 15)}) { ${x.setRegText(wd, x.i.reg, v)} }`);
   return true;
 };
 
