@@ -14,6 +14,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   qom: () => import("./qom.js"),
   tcg: () => import("./tcg-loop.js"),
   memory: () => import("./memory.js"),
+  machine: () => import("./machine.js"),
 };
 
 async function main(): Promise<void> {
