@@ -1089,6 +1089,9 @@ export interface QomdMachineInfo {
   "qmp-socket": string;
 }
 
+export type QomdMachineFailure = "crash" | "hang" | "exit";
+export const QomdMachineFailureValues = ["crash", "hang", "exit"] as const;
+
 export interface ShutdownEventData {
   guest: boolean;
   reason: ShutdownCause;
@@ -1214,6 +1217,12 @@ export interface MachineStartArg {
   name: string;
 }
 
+export interface MachineInternalErrorEventData {
+  machine: string;
+  reason: QomdMachineFailure;
+  message: string;
+}
+
 /** Every command: its arguments and its return value, as on the wire. */
 export interface QmpCommands {
   "query-status": { args: QEmpty; ret: StatusInfo };
@@ -1334,6 +1343,7 @@ export interface QmpEvents {
   "DEVICE_DELETED": DeviceDeletedEventData;
   "DEVICE_UNPLUG_GUEST_ERROR": DeviceUnplugGuestErrorEventData;
   "BALLOON_CHANGE": BalloonChangeEventData;
+  "MACHINE_INTERNAL_ERROR": MachineInternalErrorEventData;
 }
 
 export type QmpCommandName = keyof QmpCommands;

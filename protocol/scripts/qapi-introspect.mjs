@@ -15,7 +15,7 @@
 // machine-scope command gets an optional 'machine' argument and the feature
 // 'qomd-per-machine' (see protocol/qapi/qomd.json).
 
-import { BUILTINS, EMPTY_OBJECT } from "./qapi-model.mjs";
+import { DAEMON_FEATURE, BUILTINS, EMPTY_OBJECT } from "./qapi-model.mjs";
 
 /**
  * @typedef {import("./qapi-model.mjs").SchemaModel} SchemaModel
@@ -44,6 +44,8 @@ export function socketEntities(model, socket) {
   for (const { kind, name } of model.entities) {
     if (kind === "event") {
       const ev = model.events[name];
+      // qomd's own events (feature qomd-daemon) exist only on the control socket.
+      if (socket === "machine" && ev.features.includes(DAEMON_FEATURE)) continue;
       out.push({ kind, name, args: ev.data, features: ev.features });
       continue;
     }

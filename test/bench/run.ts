@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   tcg: () => import("./tcg-loop.js"),
   memory: () => import("./memory.js"),
   machine: () => import("./machine.js"),
+  qmp: () => import("./qmp.js"),
 };
 
 async function main(): Promise<void> {
