@@ -11,7 +11,7 @@ import {
   structProperty,
   tmProperty,
 } from "../../src/qom/property.js";
-import { TYPE_OBJECT, type TypeRegistry } from "../../src/qom/type.js";
+import { TYPE_OBJECT, type ObjectClass, type TypeRegistry } from "../../src/qom/type.js";
 import type { IntValue } from "../../src/qom/visitor.js";
 import type { JsonValue } from "../../src/qobject/json-value.js";
 
@@ -33,7 +33,7 @@ let dummy: Dummy;
 
 beforeEach(() => {
   types = qomInit().types;
-  types.register<Dummy>({
+  types.register<Dummy, ObjectClass>({
     name: "dummy",
     parent: TYPE_OBJECT,
     instance: Dummy,
