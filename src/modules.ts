@@ -34,6 +34,7 @@ import { registerI2cTypes } from "./hw/i2c/types.js";
 import { registerAcpiTypes } from "./hw/acpi/types.js";
 import { registerNetTypes } from "./hw/net/types.js";
 import { registerVirtioTypes } from "./hw/virtio/types.js";
+import { registerDisplayTypes } from "./hw/display/types.js";
 
 export interface ModuleContext {
   readonly types: TypeRegistry;
@@ -69,6 +70,7 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerAcpiTypes(ctx.types));
   modules.register("qom", (ctx) => registerNetTypes(ctx.types));
   modules.register("qom", (ctx) => registerVirtioTypes(ctx.types));
+  modules.register("qom", (ctx) => registerDisplayTypes(ctx.types));
 }
 
 /** A fresh type registry with every module's types registered (none initialised yet). */
