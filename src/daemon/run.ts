@@ -16,6 +16,7 @@ import { createLogger, type LogLevel } from "./logger.js";
 import { LocalMachine } from "./local-machine.js";
 import { loadMachineBuilder } from "./machine-builder.js";
 import { monitorSpecs, openMonitors } from "./run-monitors.js";
+import { daemonizeChildReady, daemonizeParent, isDaemonChild, wantsDaemonize, writePidfile } from "./daemonize.js";
 import type { MachineInstance } from "../monitor/machine-context.js";
 
 export const RUN_PROG = "qemu-system-x86_64";
@@ -36,6 +37,7 @@ class RunBackend implements QmpBackend {
 
 /** Runs one machine; resolves with the process exit status. */
 export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (wantsDaemonize(argv) && !isDaemonChild(env)) return daemonizeParent();
   const builder = await loadMachineBuilder();
   let instance: MachineInstance;
   try {
@@ -57,10 +59,22 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
     }
     throw err;
   }
+  if (instance.warnings.length > 0) process.stderr.write(instance.warnings.join("\n") + "\n");
   const log = createLogger((env["QOMD_LOG_LEVEL"] as LogLevel | undefined) ?? "warn", "qomd-run");
   const specs = monitorSpecs(instance.cmdline);
   const machine = new LocalMachine(instance, builder, { chardevs: () => instance.chardevs.queryChardev() as unknown as JsonObject[], log });
   const monitors = openMonitors(specs, instance.chardevs, new RunBackend(machine), log);
+  const pidFile = instance.cmdline.pidFile;
+  if (pidFile !== undefined) {
+    try {
+      writePidfile(pidFile);
+    } catch (err) {
+      process.stderr.write(`${RUN_PROG}: cannot create PID file: Cannot open pid file: ${(err as Error).message.replace(/^[A-Z]+: /, "")}\n`);
+      await monitors.close();
+      return 1;
+    }
+  }
+  if (isDaemonChild(env)) daemonizeChildReady();
 
   return new Promise((resolve) => {
     let done = false;

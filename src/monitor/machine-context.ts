@@ -24,6 +24,8 @@ export interface MachineInstance {
   runState: RunState;
   /** The machine's character devices (query-chardev, monitors on -qmp/-mon chardevs). */
   chardevs: ChardevRegistry;
+  /** What QEMU would have printed on stderr while building the machine (warnings). */
+  warnings: string[];
 }
 
 /** The type registry alone: enough for the commands the daemon answers without a machine. */
