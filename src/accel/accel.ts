@@ -3,8 +3,8 @@
  * the abstract `accel`. A machine picks one at creation (-accel, -machine accel=, -enable-kvm);
  * `initMachine` refuses when the accelerator cannot run on this host.
  */
-import { existsSync } from "node:fs";
 import { QomError } from "../qom/error.js";
+import { kvmAvailability } from "./kvm/kvm-available.js";
 import { QomObject } from "../qom/object.js";
 import { TYPE_OBJECT, type ObjectClass, type TypeInfo, type TypeRegistry } from "../qom/type.js";
 
@@ -51,8 +51,10 @@ export const tcgAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
 };
 
 /**
- * KVM runs guests on /dev/kvm through a native addon. Until that addon exists, initialising KVM
- * fails the way QEMU does on a host whose kernel lacks the module, so `accel=kvm:tcg` falls back.
+ * KVM runs guests on /dev/kvm through the native addon (src/accel/kvm). Initialising refuses with
+ * QEMU's texts when the host cannot (no /dev/kvm, no permission, an API or capability missing,
+ * the addon not built), so `accel=kvm:tcg` falls back. On a host where KVM is usable it still
+ * refuses with ENOSYS until the machine's vCPU loop runs on KvmAccel.
  */
 export const kvmAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
   name: `kvm${ACCEL_CLASS_SUFFIX}`,
@@ -60,11 +62,8 @@ export const kvmAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
   classInit: (k) => {
     k.name = "kvm";
     k.initMachine = () => {
-      if (!existsSync("/dev/kvm")) {
-        throw new AccelInitError("failed to initialize kvm: No such file or directory", [
-          "Could not access KVM kernel module: No such file or directory",
-        ]);
-      }
+      const avail = kvmAvailability();
+      if (!avail.usable) throw new AccelInitError(avail.error, avail.preLines);
       throw new AccelInitError("failed to initialize kvm: Function not implemented");
     };
   },

@@ -77,6 +77,8 @@ class Vcpu : public Napi::ObjectWrap<Vcpu> {
   void SetMpState(const Napi::CallbackInfo& info);
   void GetVcpuEvents(const Napi::CallbackInfo& info);
   void SetVcpuEvents(const Napi::CallbackInfo& info);
+  void GetDebugRegs(const Napi::CallbackInfo& info);
+  void SetDebugRegs(const Napi::CallbackInfo& info);
   Napi::Value GetMsrs(const Napi::CallbackInfo& info);
   Napi::Value SetMsrs(const Napi::CallbackInfo& info);
   void SetCpuid2(const Napi::CallbackInfo& info);

@@ -71,6 +71,8 @@ Napi::Function Vcpu::Init(Napi::Env env) {
                          InstanceMethod<&Vcpu::SetMpState>("setMpState"),
                          InstanceMethod<&Vcpu::GetVcpuEvents>("getVcpuEvents"),
                          InstanceMethod<&Vcpu::SetVcpuEvents>("setVcpuEvents"),
+                         InstanceMethod<&Vcpu::GetDebugRegs>("getDebugRegs"),
+                         InstanceMethod<&Vcpu::SetDebugRegs>("setDebugRegs"),
                          InstanceMethod<&Vcpu::GetMsrs>("getMsrs"),
                          InstanceMethod<&Vcpu::SetMsrs>("setMsrs"),
                          InstanceMethod<&Vcpu::SetCpuid2>("setCpuid2"),
@@ -161,6 +163,7 @@ STRUCT_METHODS(Sregs, kvm_sregs, KVM_GET_SREGS, KVM_SET_SREGS)
 STRUCT_METHODS(Fpu, kvm_fpu, KVM_GET_FPU, KVM_SET_FPU)
 STRUCT_METHODS(MpState, kvm_mp_state, KVM_GET_MP_STATE, KVM_SET_MP_STATE)
 STRUCT_METHODS(VcpuEvents, kvm_vcpu_events, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS)
+STRUCT_METHODS(DebugRegs, kvm_debugregs, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS)
 #undef STRUCT_METHODS
 
 // getMsrs(indices: Uint32Array, values: BigUint64Array): number of MSRs read (in order; the

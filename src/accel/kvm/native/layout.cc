@@ -129,6 +129,14 @@ Napi::Object BuildLayout(Napi::Env env) {
   F(ev, struct kvm_vcpu_events, sipi_vector, "sipi_vector");
   F(ev, struct kvm_vcpu_events, flags, "flags");
   out.Set("vcpuEvents", ev);
+
+  Napi::Object dbg = Napi::Object::New(env);
+  SIZE(dbg, struct kvm_debugregs);
+  F(dbg, struct kvm_debugregs, db, "db");
+  F(dbg, struct kvm_debugregs, dr6, "dr6");
+  F(dbg, struct kvm_debugregs, dr7, "dr7");
+  F(dbg, struct kvm_debugregs, flags, "flags");
+  out.Set("debugRegs", dbg);
   return out;
 }
 
@@ -158,10 +166,13 @@ Napi::Object BuildConstants(Napi::Env env) {
   K(KVM_CAP_IRQ_INJECT_STATUS); K(KVM_CAP_ADJUST_CLOCK); K(KVM_CAP_TSC_DEADLINE_TIMER);
   K(KVM_CAP_X2APIC_API); K(KVM_CAP_GET_TSC_KHZ); K(KVM_CAP_COALESCED_MMIO); K(KVM_CAP_IOEVENTFD);
   K(KVM_CAP_IRQFD); K(KVM_CAP_SYNC_MMU); K(KVM_CAP_XSAVE); K(KVM_CAP_XCRS);
+  K(KVM_CAP_DESTROY_MEMORY_REGION_WORKS); K(KVM_CAP_JOIN_MEMORY_REGIONS_WORKS);
   K(KVM_IRQCHIP_PIC_MASTER); K(KVM_IRQCHIP_PIC_SLAVE); K(KVM_IRQCHIP_IOAPIC);
   K(KVM_PIT_SPEAKER_DUMMY);
   K(KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
   K(KVM_NR_INTERRUPTS);
+  K(KVM_VCPUEVENT_VALID_NMI_PENDING); K(KVM_VCPUEVENT_VALID_SIPI_VECTOR); K(KVM_VCPUEVENT_VALID_SHADOW);
+  K(KVM_X86_SHADOW_INT_MOV_SS); K(KVM_X86_SHADOW_INT_STI);
 #undef K
   return c;
 }
