@@ -111,11 +111,21 @@ type Factory = (I: Insn[], B: { valid: boolean }, P: Uint8Array) => JitFn;
 /** Compile `insns` (a block's) into a function. */
 export function compileBlock(insns: Insn[], code32: boolean, level: number, block: { valid: boolean }, stepExits: boolean): JitFn {
   const src = blockSource(insns, code32, level, stepExits);
-  // The source is generated here from decoded instructions, never from guest-controlled text.
-  const factory = new Function("I", "B", "P", src) as Factory;
+  // Blocks with the same instructions (code copied or re-decoded after a write) share one
+  // factory, so V8 parses it once and its closures share type feedback and optimised code.
+  let factory = FACTORIES.get(src);
+  if (factory === undefined) {
+    if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
+    // The source is generated here from decoded instructions, never from guest-controlled text.
+    factory = new Function("I", "B", "P", src) as Factory;
+    FACTORIES.set(src, factory);
+  }
   jitStats.blocks++;
   return factory(insns, block, PARITY);
 }
+
+const FACTORIES = new Map<string, Factory>();
+const MAX_FACTORIES = 8192;
 
 // ---------------------------------------------------------------- control flow
 
