@@ -162,3 +162,23 @@ describe("device listings", () => {
     expect(await stdoutOf("-cpu", "help")).toBe(fixture("cpu-help.txt"));
   });
 });
+
+describe("the OpenStack seed line with its disk present", () => {
+  const qcow2 = join(FIXTURES, "..", "block", "tiny.qcow2");
+  const line = (cpu: string) => ["-name", "instance-00000024", "-machine", "pc-i440fx-7.2,accel=tcg,usb=off", "-cpu", cpu, "-m", "2048",
+    "-smp", "1,sockets=1,cores=1,threads=1", "-rtc", "base=utc,driftfix=slew",
+    "-drive", `file=${qcow2},if=none,id=drive-virtio-disk0,format=qcow2,cache=none`,
+    "-device", "virtio-blk-pci,scsi=off,bus=pci.0,addr=0x4,drive=drive-virtio-disk0,id=virtio-disk0,bootindex=1", "-S", "-display", "none"];
+  const features = "+erms,+smep,+fsgsbase,+pdpe1gb,+rdrand,+f16c,+osxsave,+dca,+pcid,+pdcm,+xtpr,+tm2,+est,+smx,+vmx,+ds_cpl,+monitor,+dtes64,+pbe,+tm,+ht,+ss,+acpi,+ds,+vme";
+
+  it("stops at +osxsave, as QEMU 7.2 does", async () => {
+    expect(await stderrOf(...line(`SandyBridge,${features}`))).toBe(`${PROG}: Property 'SandyBridge-x86_64-cpu.osxsave' not found\n`);
+  });
+
+  it("without +osxsave builds a paused machine, warning once per feature TCG lacks, word for word", async () => {
+    const m = await build(...line(`SandyBridge,${features.replace("+osxsave,", "")}`));
+    expect(m.warnings.join("\n") + "\n").toBe(fixture("seed-openstack-tcg-warnings.txt"));
+    expect(m.runState).toBe("prelaunch");
+    expect(qomdTree(m.registry).get("/machine/unattached/device[0]")).toBe("SandyBridge-x86_64-cpu");
+  });
+});
