@@ -41,7 +41,8 @@ import { TYPE_PC_MACHINE, type PCMachineState } from "../hw/i386/pc.js";
 import { setBackendResolver } from "../hw/pci/qdev-backends.js";
 import { pciSetRomLocator } from "../hw/pci/pci.js";
 import { findFirmwareFile } from "../hw/i386/pc-firmware.js";
-import { statSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
+import { strerror } from "../block/strerror.js";
 import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
 import { machineOptionsHelpText } from "./machine-help.js";
@@ -210,6 +211,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     throw cliError(prog, undefined, err);
   }
   const qdev = qdevContext(types);
+  checkKernelOptions(cmd, machine);
   qdev.machineHotplugHandler = (dev) => machine.machineClass.getHotplugHandler?.(machine, dev);
   qdev.warn = (text) => warnings.at(undefined).warn(text);
   for (const g of cmd.groups.find("global").head) {
@@ -305,6 +307,20 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     blockBackends,
     netClients,
   };
+}
+
+/** QEMU's checks of -kernel/-initrd/-append before the board loads anything. */
+function checkKernelOptions(cmd: CommandLine, machine: MachineState): void {
+  if (machine.kernelFilename === undefined || machine.kernelFilename === "") {
+    if (machine.kernelCmdline) throw new CliError(formatErrorReport(cmd.prog, undefined, "-append only allowed with -kernel option"));
+    if (machine.initrdFilename) throw new CliError(formatErrorReport(cmd.prog, undefined, "-initrd only allowed with -kernel option"));
+    return;
+  }
+  try {
+    closeSync(openSync(machine.kernelFilename, "r"));
+  } catch (err) {
+    throw new CliError(`qemu: could not open kernel file '${machine.kernelFilename}': ${strerror(err)}`);
+  }
 }
 
 interface Backends {

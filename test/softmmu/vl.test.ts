@@ -74,6 +74,12 @@ describe("errors in QEMU's words", () => {
     expect(await stderrOf("-M", "isapc", "-nodefaults", "-bios", "nosuch.bin")).toBe("qemu: could not load PC BIOS 'nosuch.bin'\n");
   });
 
+  it("-kernel, -initrd and -append", async () => {
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-kernel", "/nonexistent")).toBe("qemu: could not open kernel file '/nonexistent': No such file or directory\n");
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-initrd", "/nonexistent")).toBe(`${PROG}: -initrd only allowed with -kernel option\n`);
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-append", "foo")).toBe(`${PROG}: -append only allowed with -kernel option\n`);
+  });
+
   it("devices: unknown driver, with the option's location", async () => {
     expect(await stderrOf("-M", "none", "-device", "nosuch")).toBe(`${PROG}: -device nosuch: 'nosuch' is not a valid device model name\n`);
   });
