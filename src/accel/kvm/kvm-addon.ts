@@ -41,6 +41,7 @@ export interface KvmLayout {
   readonly mpState: StructLayout;
   readonly vcpuEvents: StructLayout;
   readonly debugRegs: StructLayout;
+  readonly xsave: StructLayout;
 }
 
 /** The /dev/kvm descriptor. */
@@ -89,6 +90,9 @@ export interface KvmVcpuHandle {
   setVcpuEvents(buf: Uint8Array): void;
   getDebugRegs(buf: Uint8Array): void;
   setDebugRegs(buf: Uint8Array): void;
+  /** The XSAVE area (kvm_xsave: its first 512 bytes in FXSAVE format). */
+  getXsave(buf: Uint8Array): void;
+  setXsave(buf: Uint8Array): void;
   getMsrs(indices: Uint32Array, values: BigUint64Array): number;
   setMsrs(indices: Uint32Array, values: BigUint64Array): number;
   setCpuid2(entries: Uint32Array): void;

@@ -32,6 +32,8 @@ export const SAVED_MSRS = [
 const MSRS_NOT_FROM_TABLE = new Set([MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_EFER, MSR_FS_BASE, MSR_GS_BASE]);
 
 const AR_P = 0x80;
+/** MXCSR's place in the FXSAVE-format start of the XSAVE area (Intel SDM vol. 1, table 10-2). */
+const FXSAVE_MXCSR = 24;
 const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
 
 export class KvmStateAccess {
@@ -43,6 +45,8 @@ export class KvmStateAccess {
   private readonly mp: StructBuffer;
   private readonly events: StructBuffer;
   private readonly debug: StructBuffer;
+  /** KVM_GET_FPU does not carry MXCSR; the XSAVE area does (absent: the kernel has no KVM_GET_XSAVE). */
+  private readonly xsave: StructBuffer | undefined;
   private readonly k: Readonly<Record<string, number>>;
 
   constructor(addon: KvmAddon, private readonly h: KvmVcpuHandle) {
@@ -56,6 +60,13 @@ export class KvmStateAccess {
     this.events = new StructBuffer(l.vcpuEvents);
     this.debug = new StructBuffer(l.debugRegs);
     this.k = addon.constants;
+    const xsave = new StructBuffer(l.xsave);
+    try {
+      h.getXsave(xsave.bytes);
+      this.xsave = xsave;
+    } catch {
+      this.xsave = undefined;
+    }
   }
 
   /** The whole state; `halted` is supplied by the caller when HLT is handled in userspace. */
@@ -123,7 +134,7 @@ export class KvmStateAccess {
       fop: fpu.u("last_opcode"),
       fip: fpu.u64("last_ip").toString(),
       fdp: fpu.u64("last_dp").toString(),
-      mxcsr: fpu.u("mxcsr"),
+      mxcsr: this.readMxcsr(),
       xmm,
       events: this.readEvents(),
     };
@@ -195,6 +206,7 @@ export class KvmStateAccess {
     }
     fpu.set("mxcsr", L?.mxcsr ?? 0x1f80);
     this.h.setFpu(fpu.bytes);
+    this.writeMxcsr(L?.mxcsr ?? 0x1f80);
 
     sregs.clear();
     for (const n of SEGMENTS) {
@@ -240,6 +252,20 @@ export class KvmStateAccess {
     dbg.set("dr6", BigInt((s.dr[6] ?? 0xffff0ff0) >>> 0));
     dbg.set("dr7", BigInt((s.dr[7] ?? 0x400) >>> 0));
     this.h.setDebugRegs(dbg.bytes);
+  }
+
+  private readMxcsr(): number {
+    if (!this.xsave) return this.fpu.u("mxcsr");
+    this.h.getXsave(this.xsave.bytes);
+    return this.xsave.view.getUint32(FXSAVE_MXCSR, true);
+  }
+
+  /** After setFpu: the rest of the XSAVE area as it now is, with MXCSR put in. */
+  private writeMxcsr(mxcsr: number): void {
+    if (!this.xsave) return;
+    this.h.getXsave(this.xsave.bytes);
+    this.xsave.view.setUint32(FXSAVE_MXCSR, mxcsr >>> 0, true);
+    this.h.setXsave(this.xsave.bytes);
   }
 
   private readSegment(name: string): SegmentState & { base64: bigint } {

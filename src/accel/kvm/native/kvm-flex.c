@@ -73,3 +73,9 @@ int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* valu
   errno = err;
   return r;
 }
+
+unsigned long qomd_kvm_xsave_size(void) { return sizeof(struct kvm_xsave); }
+
+int qomd_kvm_get_xsave(int vcpu_fd, void* buf) { return ioctl(vcpu_fd, KVM_GET_XSAVE, buf); }
+
+int qomd_kvm_set_xsave(int vcpu_fd, const void* buf) { return ioctl(vcpu_fd, KVM_SET_XSAVE, buf); }

@@ -1,5 +1,5 @@
 /*
- * The ioctls whose structures end in a flexible array (kvm_cpuid2, kvm_msrs). The uapi headers of
+ * The ioctls whose structures end in a flexible array (kvm_cpuid2, kvm_msrs, kvm_xsave). The uapi headers of
  * this generation declare those arrays with __DECLARE_FLEX_ARRAY, which gives them a different
  * offset when compiled as C++ (the empty struct inside takes a byte), so the structures are
  * built here, in C, where their layout is the kernel's.
@@ -20,6 +20,11 @@ int qomd_kvm_set_cpuid2(int vcpu_fd, const uint32_t* words, uint32_t count);
 /* KVM_GET_MSRS / KVM_SET_MSRS for `count` MSRs; the result is the number processed. */
 int qomd_kvm_get_msrs(int vcpu_fd, const uint32_t* indices, uint64_t* values, uint32_t count);
 int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* values, uint32_t count);
+
+/* sizeof(struct kvm_xsave) as C sees it, and KVM_GET_XSAVE / KVM_SET_XSAVE on a buffer of that size. */
+unsigned long qomd_kvm_xsave_size(void);
+int qomd_kvm_get_xsave(int vcpu_fd, void* buf);
+int qomd_kvm_set_xsave(int vcpu_fd, const void* buf);
 
 #ifdef __cplusplus
 }

@@ -79,6 +79,8 @@ class Vcpu : public Napi::ObjectWrap<Vcpu> {
   void SetVcpuEvents(const Napi::CallbackInfo& info);
   void GetDebugRegs(const Napi::CallbackInfo& info);
   void SetDebugRegs(const Napi::CallbackInfo& info);
+  void GetXsave(const Napi::CallbackInfo& info);
+  void SetXsave(const Napi::CallbackInfo& info);
   Napi::Value GetMsrs(const Napi::CallbackInfo& info);
   Napi::Value SetMsrs(const Napi::CallbackInfo& info);
   void SetCpuid2(const Napi::CallbackInfo& info);

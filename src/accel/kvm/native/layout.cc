@@ -1,5 +1,7 @@
 #include "layout.h"
 
+#include "kvm-flex.h"
+
 #include <linux/kvm.h>
 
 #include <cstddef>
@@ -137,6 +139,12 @@ Napi::Object BuildLayout(Napi::Env env) {
   F(dbg, struct kvm_debugregs, dr7, "dr7");
   F(dbg, struct kvm_debugregs, flags, "flags");
   out.Set("debugRegs", dbg);
+
+  // The first 4 KiB of the XSAVE area; its first 512 bytes are in FXSAVE format.
+  Napi::Object xs = Napi::Object::New(env);
+  xs.Set("size", Napi::Number::New(env, double(qomd_kvm_xsave_size())));  // C's size (kvm-flex.h)
+  F(xs, struct kvm_xsave, region, "region");
+  out.Set("xsave", xs);
   return out;
 }
 

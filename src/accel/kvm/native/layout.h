@@ -4,7 +4,7 @@
 
 namespace qomd_kvm {
 
-// { run, regs, sregs, segment, dtable, fpu, mpState, vcpuEvents, debugRegs }: each field is
+// { run, regs, sregs, segment, dtable, fpu, mpState, vcpuEvents, debugRegs, xsave }: each field is
 // [offset, size in bytes], each struct has `size`.
 Napi::Object BuildLayout(Napi::Env env);
 // Exit reasons, capabilities, flags and enum values by their <linux/kvm.h> names.
