@@ -44,6 +44,12 @@ export function picGetIrq(s: PicCommonState): number {
   return priority < current ? (priority + s.priorityAdd) & 7 : -1;
 }
 
+/** QEMU's pic_get_output: whether the master's INT output is asserted. */
+export function picGetOutput(registry: TypeRegistry): boolean {
+  const master = picPairs.get(registry)?.master;
+  return master !== undefined && picGetIrq(master) >= 0;
+}
+
 function picUpdate(s: PicCommonState): void {
   setIrq(s.gpioOut(0), picGetIrq(s) >= 0 ? 1 : 0);
 }

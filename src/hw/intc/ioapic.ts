@@ -1,9 +1,14 @@
 /**
- * The I/O APIC (QEMU 7.2's hw/intc/ioapic_common.c + ioapic.c): `ioapic-common` and the
- * emulated `ioapic`, a system bus device with 24 input pins and a 4 KiB register window at
- * 0xfec00000. On the PC it lives at `/machine/<host bridge>/ioapic`.
+ * The I/O APIC (QEMU 7.2's hw/intc/ioapic_common.c + ioapic.c): the abstract `ioapic-common`
+ * and the emulated `ioapic`, a system bus device with 24 input pins and a 4 KiB register window
+ * at 0xfec00000. On the PC it lives at `/machine/<host bridge>/ioapic`.
+ *
+ * An asserted, unmasked pin is turned into an interrupt message written, as QEMU does, to the
+ * local APIC window at 0xfee00000 (destination in the address, vector, trigger and delivery mode
+ * in the data); level-triggered pins set Remote IRR until the local APIC's EOI broadcast (or an
+ * explicit EOI write, version 0x20) clears it. ISA IRQ 0 arrives on pin 2.
  */
-import { getSystemMemory, memoryRegionAddSubregion, type MemoryRegion } from "../../exec/memory.js";
+import { addressSpaceMemory, getSystemMemory, memoryRegionAddSubregion, type MemoryRegion } from "../../exec/memory.js";
 import { addChild } from "../../qom/child.js";
 import { QomError } from "../../qom/error.js";
 import { objectNew, type QomObject } from "../../qom/object.js";
@@ -13,6 +18,9 @@ import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { defineProp, deviceClassSetProps, propKinds } from "../core/qdev-properties.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
 import { ioRegionNew } from "../isa/isa-bus.js";
+import { NANOSECONDS_PER_SECOND } from "../../util/clock.js";
+import { QEMU_CLOCK_VIRTUAL, qemuClocksOf, timerModAnticipateNs, timerNewNs, type QemuTimer } from "../../util/qemu-timer.js";
+import { picReadIrq } from "./i8259.js";
 
 export const TYPE_IOAPIC_COMMON = "ioapic-common";
 export const TYPE_IOAPIC = "ioapic";
@@ -21,6 +29,25 @@ export const IO_APIC_DEFAULT_ADDRESS = 0xfec00000;
 export const IOAPIC_VER_DEF = 0x20;
 /** QEMU 7.2 supports one I/O APIC per machine. */
 export const MAX_IOAPICS = 1;
+
+const IOAPIC_LVT_DEST_IDX_SHIFT = 48n;
+const IOAPIC_LVT_MASKED = 1n << 16n;
+const IOAPIC_LVT_TRIGGER_MODE = 1n << 15n;
+const IOAPIC_LVT_REMOTE_IRR = 1n << 14n;
+const IOAPIC_LVT_DELIV_STATUS = 1n << 12n;
+const IOAPIC_RO_BITS = IOAPIC_LVT_REMOTE_IRR | IOAPIC_LVT_DELIV_STATUS;
+const IOAPIC_TRIGGER_LEVEL = 1;
+const IOAPIC_DM_EXTINT = 7;
+const IOAPIC_IOREGSEL = 0x00;
+const IOAPIC_IOWIN = 0x10;
+const IOAPIC_EOI = 0x40;
+const IOAPIC_REG_ID = 0x00;
+const IOAPIC_REG_VER = 0x01;
+const IOAPIC_REG_ARB = 0x02;
+const IOAPIC_REG_REDTBL_BASE = 0x10;
+const APIC_DEFAULT_ADDRESS = 0xfee00000;
+/** After this many EOIs that find the line still asserted, the next delivery waits 10 ms. */
+const SUCCESSIVE_IRQ_MAX_COUNT = 10000;
 
 export interface IoapicCommonClass extends DeviceClass {
   /** The model's part of realize (QEMU's IOAPICCommonClass.realize). */
@@ -33,26 +60,107 @@ export class IoapicCommonState extends SysBusDevice {
   ioregsel = 0;
   irr = 0;
   /** 24 64-bit redirection entries; each starts masked (bit 16). */
-  readonly ioredtbl: bigint[] = Array.from({ length: IOAPIC_NUM_PINS }, () => 1n << 16n);
+  readonly ioredtbl: bigint[] = Array.from({ length: IOAPIC_NUM_PINS }, () => IOAPIC_LVT_MASKED);
+  /** EOIs in a row that found the level-triggered line still asserted (interrupt storm guard). */
+  readonly irqEoi = new Array<number>(IOAPIC_NUM_PINS).fill(0);
+  delayedServiceTimer: QemuTimer | undefined;
   /** The 4 KiB register window (`ioapic[0]`), created at realize. */
   ioMemory: MemoryRegion | undefined;
 }
 
-const ioapicCounts = new WeakMap<TypeRegistry, number>();
+/** The machine's I/O APICs (QEMU's ioapics[]), for the local APICs' EOI broadcast. */
+const ioapicLists = new WeakMap<TypeRegistry, IoapicCommonState[]>();
 
 function ioapicCommonRealize(dev: DeviceState): void {
   const s = dev as IoapicCommonState;
-  const count = ioapicCounts.get(s.registry) ?? 0;
-  if (count >= MAX_IOAPICS) throw new QomError(`Only ${MAX_IOAPICS} ioapics allowed`);
+  const list = ioapicLists.get(s.registry) ?? [];
+  if (list.length >= MAX_IOAPICS) throw new QomError(`Only ${MAX_IOAPICS} ioapics allowed`);
   s.classAs<IoapicCommonClass>(TYPE_IOAPIC_COMMON).ioapicRealize?.(s);
-  ioapicCounts.set(s.registry, count + 1);
+  list.push(s);
+  ioapicLists.set(s.registry, list);
 }
 
-function ioapicSetIrq(s: IoapicCommonState, n: number, level: number): void {
-  // Edge or level, the pin's request is latched in IRR; delivery comes with the APIC bus model.
-  const mask = 1 << n;
-  if (level) s.irr |= mask;
-  else if ((s.ioredtbl[n]! >> 15n) & 1n) s.irr &= ~mask;
+/** QEMU's ioapic_entry_parse + the MSI it makes: the message a redirection entry sends. */
+function ioapicEntryMessage(s: IoapicCommonState, entry: bigint): { masked: boolean; level: boolean; addr: number; data: number } {
+  const lo = Number(entry & 0xffffffffn);
+  const masked = (entry & IOAPIC_LVT_MASKED) !== 0n;
+  const trigMode = (lo >> 15) & 1;
+  const destIdx = Number((entry >> IOAPIC_LVT_DEST_IDX_SHIFT) & 0xffffn);
+  const destMode = (lo >> 11) & 1;
+  const deliveryMode = (lo >> 8) & 7;
+  // ExtINT: the vector comes from an INTA cycle on the 8259.
+  const vector = deliveryMode === IOAPIC_DM_EXTINT ? picReadIrq(s.registry) & 0xff : lo & 0xff;
+  const addr = (APIC_DEFAULT_ADDRESS | (destIdx << 4) | (destMode << 2)) >>> 0;
+  const data = vector | (trigMode << 15) | (deliveryMode << 8);
+  return { masked, level: trigMode === IOAPIC_TRIGGER_LEVEL, addr, data };
+}
+
+/** QEMU's ioapic_service: send a message for every pending, unmasked pin. */
+function ioapicService(s: IoapicCommonState): void {
+  const memory = addressSpaceMemory(s.registry);
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) {
+    const mask = 1 << i;
+    if (!(s.irr & mask)) continue;
+    const msg = ioapicEntryMessage(s, s.ioredtbl[i]!);
+    if (msg.masked) continue;
+    if (!msg.level) {
+      s.irr &= ~mask;
+    } else {
+      const coalesce = (s.ioredtbl[i]! & IOAPIC_LVT_REMOTE_IRR) !== 0n;
+      s.ioredtbl[i] = s.ioredtbl[i]! | IOAPIC_LVT_REMOTE_IRR;
+      // The guest is still handling the previous one.
+      if (coalesce) continue;
+    }
+    memory.write(msg.addr, msg.data, 4);
+  }
+}
+
+/** An input pin changed level (QEMU's ioapic_set_irq). */
+function ioapicSetIrq(s: IoapicCommonState, vector: number, level: number): void {
+  // ISA IRQ 0 is wired to pin 2 (GSI 2) on the PC.
+  if (vector === 0) vector = 2;
+  if (vector >= IOAPIC_NUM_PINS) return;
+  const mask = 1 << vector;
+  const entry = s.ioredtbl[vector]!;
+  if ((entry & IOAPIC_LVT_TRIGGER_MODE) !== 0n) {
+    if (level) {
+      s.irr |= mask;
+      if (!(entry & IOAPIC_LVT_REMOTE_IRR)) ioapicService(s);
+    } else {
+      s.irr &= ~mask;
+    }
+  } else if (level && !(entry & IOAPIC_LVT_MASKED)) {
+    // Edge requests on a masked pin are lost (82093AA).
+    s.irr |= mask;
+    ioapicService(s);
+  }
+}
+
+/**
+ * QEMU's ioapic_eoi_broadcast: a local APIC retired level-triggered `vector`; clear Remote IRR
+ * on the pins using it and deliver again if the line is still asserted.
+ */
+export function ioapicEoiBroadcast(registry: TypeRegistry, vector: number): void {
+  for (const s of ioapicLists.get(registry) ?? []) {
+    for (let n = 0; n < IOAPIC_NUM_PINS; n++) {
+      const entry = s.ioredtbl[n]!;
+      if (Number(entry & 0xffn) !== vector || (entry & IOAPIC_LVT_TRIGGER_MODE) === 0n) continue;
+      if (!(entry & IOAPIC_LVT_REMOTE_IRR)) continue;
+      s.ioredtbl[n] = entry & ~IOAPIC_LVT_REMOTE_IRR;
+      if (!(entry & IOAPIC_LVT_MASKED) && s.irr & (1 << n)) {
+        if (++s.irqEoi[n]! >= SUCCESSIVE_IRQ_MAX_COUNT) {
+          // An interrupt storm: real hardware is slower to re-deliver; let the guest progress.
+          s.irqEoi[n] = 0;
+          const now = qemuClocksOf(registry).getNs(QEMU_CLOCK_VIRTUAL);
+          if (s.delayedServiceTimer) timerModAnticipateNs(s.delayedServiceTimer, now + NANOSECONDS_PER_SECOND / 100);
+        } else {
+          ioapicService(s);
+        }
+      } else {
+        s.irqEoi[n] = 0;
+      }
+    }
+  }
 }
 
 function ioapicRealize(s: IoapicCommonState): void {
@@ -60,55 +168,76 @@ function ioapicRealize(s: IoapicCommonState): void {
     throw new QomError(`IOAPIC only supports version 0x11 or 0x20 (default: 0x${IOAPIC_VER_DEF.toString(16)}).`);
   }
   s.ioMemory = ioRegionNew(s, "ioapic", 0x1000, {
-    read: (addr) => ioapicMemRead(s, addr),
-    write: (addr, value) => ioapicMemWrite(s, addr, value),
-    impl: { minAccessSize: 4, maxAccessSize: 4 },
+    read: (addr, size) => ioapicMemRead(s, addr, size),
+    write: (addr, value, size) => ioapicMemWrite(s, addr, value, size),
   });
+  s.delayedServiceTimer = timerNewNs(qemuClocksOf(s.registry), QEMU_CLOCK_VIRTUAL, () => ioapicService(s));
   s.initGpioIn((n, level) => ioapicSetIrq(s, n, level), IOAPIC_NUM_PINS);
 }
 
-const IOAPIC_IOREGSEL = 0x00;
-const IOAPIC_IOWIN = 0x10;
-
-/** The index/data register pair: 0 id, 1 version and entry count, 0x10+ redirection table. */
-function ioapicMemRead(s: IoapicCommonState, addr: number): number {
-  if ((addr & 0xff) !== IOAPIC_IOWIN) return (addr & 0xff) === IOAPIC_IOREGSEL ? s.ioregsel : 0;
-  const reg = s.ioregsel;
-  if (reg === 0) return (s.ioapicId & 0xf) << 24;
-  if (reg === 1) return s.version | ((IOAPIC_NUM_PINS - 1) << 16);
-  if (reg === 2) return 0;
-  const index = (reg - 0x10) >> 1;
-  if (reg < 0x10 || index >= IOAPIC_NUM_PINS) return 0xffffffff;
-  const entry = s.ioredtbl[index]!;
-  return Number(reg & 1 ? entry >> 32n : entry & 0xffffffffn);
+/** The index/data register pair: 0 id, 1 version and entry count, 2 arbitration, 0x10+ redirection table. */
+function ioapicMemRead(s: IoapicCommonState, addr: number, size: number): number {
+  switch (addr & 0xff) {
+    case IOAPIC_IOREGSEL:
+      return s.ioregsel;
+    case IOAPIC_IOWIN: {
+      if (size !== 4) return 0;
+      const reg = s.ioregsel;
+      if (reg === IOAPIC_REG_ID || reg === IOAPIC_REG_ARB) return (s.ioapicId << 24) >>> 0;
+      if (reg === IOAPIC_REG_VER) return s.version | ((IOAPIC_NUM_PINS - 1) << 16);
+      const index = (reg - IOAPIC_REG_REDTBL_BASE) >> 1;
+      if (index < 0 || index >= IOAPIC_NUM_PINS) return 0;
+      const entry = s.ioredtbl[index]!;
+      return Number(reg & 1 ? entry >> 32n : entry & 0xffffffffn);
+    }
+    default:
+      return 0;
+  }
 }
 
-function ioapicMemWrite(s: IoapicCommonState, addr: number, value: number): void {
-  if ((addr & 0xff) === IOAPIC_IOREGSEL) {
-    s.ioregsel = value & 0xff;
-    return;
+function ioapicMemWrite(s: IoapicCommonState, addr: number, value: number, size: number): void {
+  switch (addr & 0xff) {
+    case IOAPIC_IOREGSEL:
+      s.ioregsel = value & 0xff;
+      return;
+    case IOAPIC_IOWIN: {
+      if (size !== 4) return;
+      const reg = s.ioregsel;
+      if (reg === IOAPIC_REG_ID) {
+        s.ioapicId = (value >>> 24) & 0xf;
+        return;
+      }
+      if (reg === IOAPIC_REG_VER || reg === IOAPIC_REG_ARB) return;
+      const index = (reg - IOAPIC_REG_REDTBL_BASE) >> 1;
+      if (index < 0 || index >= IOAPIC_NUM_PINS) return;
+      const old = s.ioredtbl[index]!;
+      const v = BigInt(value >>> 0);
+      let entry = reg & 1 ? (old & 0xffffffffn) | (v << 32n) : (old & ~0xffffffffn) | v;
+      // Remote IRR and delivery status are read-only.
+      entry = (entry & ~IOAPIC_RO_BITS) | (old & IOAPIC_RO_BITS);
+      // Linux clears Remote IRR by switching a pin to edge and back: edge pins never have it.
+      if (!(entry & IOAPIC_LVT_TRIGGER_MODE)) entry &= ~IOAPIC_LVT_REMOTE_IRR;
+      s.ioredtbl[index] = entry;
+      s.irqEoi[index] = 0;
+      ioapicService(s);
+      return;
+    }
+    case IOAPIC_EOI:
+      // The explicit EOI register exists from version 0x20.
+      if (size !== 4 || s.version !== 0x20) return;
+      ioapicEoiBroadcast(s.registry, value & 0xff);
+      return;
+    default:
+      return;
   }
-  if ((addr & 0xff) !== IOAPIC_IOWIN) return;
-  const reg = s.ioregsel;
-  if (reg === 0) {
-    s.ioapicId = (value >>> 24) & 0xf;
-    return;
-  }
-  const index = (reg - 0x10) >> 1;
-  if (reg < 0x10 || index >= IOAPIC_NUM_PINS) return;
-  const old = s.ioredtbl[index]!;
-  const v = BigInt(value >>> 0);
-  // Remote IRR (bit 14) and delivery status (bit 12) are read-only.
-  const ro = (1n << 14n) | (1n << 12n);
-  s.ioredtbl[index] =
-    reg & 1 ? (old & 0xffffffffn) | (v << 32n) : (old & ~0xffffffffn) | (v & ~ro) | (old & ro);
 }
 
+/** QEMU's ioapic_reset_common. */
 function ioapicReset(s: IoapicCommonState): void {
   s.ioapicId = 0;
   s.ioregsel = 0;
   s.irr = 0;
-  for (let i = 0; i < IOAPIC_NUM_PINS; i++) s.ioredtbl[i] = 1n << 16n;
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) s.ioredtbl[i] = IOAPIC_LVT_MASKED;
 }
 
 /**
