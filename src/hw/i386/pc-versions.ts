@@ -45,3 +45,34 @@ export function notNewest(mc: PCMachineClass): void {
   delete mc.alias;
   mc.isDefault = false;
 }
+
+/**
+ * What each release changed for both PC families (QEMU's pc_compat_X_Y tables and the
+ * per-version options they share), keyed by the version that still has the old behaviour.
+ */
+const PC_RELEASE_CHANGES: Readonly<Record<string, VersionOptions>> = {
+  "7.1": notNewest,
+  "6.1": (mc) => {
+    mc.smpProps = { ...mc.smpProps, preferSockets: true };
+  },
+  "5.0": (mc) => {
+    mc.numaMemSupported = true;
+  },
+  "4.0": (mc) => {
+    mc.defaultCpuVersion = CPU_VERSION_LEGACY;
+  },
+};
+
+/**
+ * A family's versions, newest first: each gets the changes shared by both PC families plus the
+ * family's own (`extra`, keyed by version).
+ */
+export function pcVersions(versions: readonly string[], extra: Readonly<Record<string, VersionOptions>> = {}): VersionedMachine[] {
+  return versions.map((version) => ({
+    version,
+    options: (mc) => {
+      PC_RELEASE_CHANGES[version]?.(mc);
+      extra[version]?.(mc);
+    },
+  }));
+}

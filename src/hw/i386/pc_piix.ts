@@ -7,7 +7,7 @@ import type { TypeInfo } from "../../qom/type.js";
 import { TYPE_MACHINE_SUFFIX } from "../core/machine.js";
 import { TYPE_PC_MACHINE, type PCMachineClass, type PCMachineState } from "./pc.js";
 import { pcInit1 } from "./pc-init.js";
-import { CPU_VERSION_LEGACY, defineVersionedMachines, notNewest, type VersionedMachine } from "./pc-versions.js";
+import { defineVersionedMachines, notNewest, pcVersions, type VersionedMachine } from "./pc-versions.js";
 
 export const TYPE_I440FX_MACHINE_PREFIX = "pc-i440fx-";
 const I440FX_DESC = "Standard PC (i440FX + PIIX, 1996)";
@@ -21,40 +21,21 @@ function i440fxBaseOptions(mc: PCMachineClass): void {
   mc.init = (ms) => pcInit1(ms as PCMachineState, "i440FX-pcihost", "i440FX");
 }
 
-/** Newest first; each entry is what that release changed relative to the one after it. */
-const I440FX_VERSIONS: VersionedMachine[] = [
-  { version: "7.2", options: (mc) => { mc.alias = "pc"; mc.isDefault = true; mc.defaultCpuVersion = 1; } },
-  { version: "7.1", options: notNewest },
-  { version: "7.0", options: () => {} },
-  { version: "6.2", options: () => {} },
-  { version: "6.1", options: (mc) => { mc.smpProps = { ...mc.smpProps, preferSockets: true }; } },
-  { version: "6.0", options: () => {} },
-  { version: "5.2", options: () => {} },
-  { version: "5.1", options: () => {} },
-  { version: "5.0", options: (mc) => { mc.numaMemSupported = true; } },
-  { version: "4.2", options: () => {} },
-  { version: "4.1", options: () => {} },
-  { version: "4.0", options: (mc) => { mc.defaultCpuVersion = CPU_VERSION_LEGACY; } },
-  { version: "3.1", options: () => {} },
-  { version: "3.0", options: () => {} },
-  { version: "2.12", options: () => {} },
-  { version: "2.11", options: () => {} },
-  { version: "2.10", options: () => {} },
-  { version: "2.9", options: () => {} },
-  { version: "2.8", options: () => {} },
-  { version: "2.7", options: () => {} },
-  { version: "2.6", options: () => {} },
-  { version: "2.5", options: () => {} },
-  { version: "2.4", options: () => {} },
-  { version: "2.3", options: () => {} },
-  { version: "2.2", options: () => {} },
-  { version: "2.1", options: () => {} },
-  { version: "2.0", options: () => {} },
-  { version: "1.7", options: (mc) => { mc.deprecationReason = DEPRECATED_PC; } },
-  { version: "1.6", options: () => {} },
-  { version: "1.5", options: () => {} },
-  { version: "1.4", options: () => {} },
-];
+/** Newest first; each version applies what its release changed relative to the one after it. */
+const I440FX_VERSIONS: VersionedMachine[] = pcVersions(
+  ["7.2", "7.1", "7.0", "6.2", "6.1", "6.0", "5.2", "5.1", "5.0", "4.2", "4.1", "4.0", "3.1", "3.0", "2.12", "2.11",
+   "2.10", "2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1", "2.0", "1.7", "1.6", "1.5", "1.4"],
+  {
+    "7.2": (mc) => {
+      mc.alias = "pc";
+      mc.isDefault = true;
+      mc.defaultCpuVersion = 1;
+    },
+    "1.7": (mc) => {
+      mc.deprecationReason = DEPRECATED_PC;
+    },
+  },
+);
 
 /** Ubuntu's distribution types: a release codename on top of the upstream version it shipped. */
 const UBUNTU_RELEASES: ReadonlyArray<{ codename: string; ubuntu: string; base: string; hpb: boolean }> = [
