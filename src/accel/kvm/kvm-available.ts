@@ -39,6 +39,7 @@ const STRERROR: Record<string, string> = {
   EINVAL: "Invalid argument",
   ENOSYS: "Function not implemented",
   EROFS: "Read-only file system",
+  ENOTTY: "Inappropriate ioctl for device",
 };
 
 function strerror(code: string): string {
@@ -95,7 +96,17 @@ export function kvmAvailability(device = KVM_DEVICE, load: () => KvmAddon = load
 
 /** The version and capability checks on an open /dev/kvm. */
 export function checkKvm(addon: KvmAddon, kvm: KvmSystemHandle): KvmAvailability {
-  const version = kvm.apiVersion();
+  let version: number;
+  try {
+    version = kvm.apiVersion();
+  } catch (err) {
+    // QEMU: a failing KVM_GET_API_VERSION is "too old", and the ioctl's errno is the error.
+    const text = strerror((err as NodeJS.ErrnoException).code ?? "EIO");
+    return {
+      usable: false, missing: "api-version", reason: `KVM_GET_API_VERSION: ${text}`,
+      preLines: ["kvm version too old"], error: `failed to initialize kvm: ${text}`,
+    };
+  }
   if (version !== KVM_API_VERSION) {
     const line = version < KVM_API_VERSION ? "kvm version too old" : "kvm version not supported";
     return {
