@@ -9,6 +9,7 @@ import { TypeRegistry } from "./qom/type.js";
 import { registerQomBaseTypes } from "./qom/types.js";
 import { registerHwCoreTypes } from "./hw/core/types.js";
 import { registerAccelTypes } from "./accel/accel.js";
+import { registerUiTypes } from "./ui/console.js";
 import { registerX86MachineTypes } from "./hw/i386/types.js";
 import { registerChardevTypes } from "./chardev/types.js";
 import { registerExecTypes } from "./exec/types.js";
@@ -45,6 +46,7 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerQomBaseTypes(ctx.types));
   modules.register("qom", (ctx) => registerHwCoreTypes(ctx.types));
   modules.register("qom", (ctx) => registerAccelTypes(ctx.types));
+  modules.register("qom", (ctx) => registerUiTypes(ctx.types));
   modules.register("qom", (ctx) => registerX86MachineTypes(ctx.types));
   modules.register("qom", (ctx) => registerChardevTypes(ctx.types));
   modules.register("qom", (ctx) => registerExecTypes(ctx.types));

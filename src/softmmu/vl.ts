@@ -43,6 +43,8 @@ import { pciSetRomLocator } from "../hw/pci/pci.js";
 import { findFirmwareFile } from "../hw/i386/pc-firmware.js";
 import { closeSync, openSync, statSync } from "node:fs";
 import { strerror } from "../block/strerror.js";
+import { initDisplayState, textConsoleNew } from "../ui/console.js";
+import { TYPE_CHARDEV_VC } from "../chardev/char-vc.js";
 import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
 import { machineOptionsHelpText } from "./machine-help.js";
@@ -292,6 +294,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
 
   qdevPropCheckGlobals(types, warnings.at(undefined));
   qdev.machineReady = true;
+  initDisplayState(types);
   const nameOpts = cmd.groups.find("name").head[0];
   for (const orphan of blockBackends.checkOrphaned()) throw new CliError(formatErrorReport(prog, orphan.loc, orphan.message));
   return {
@@ -337,9 +340,14 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
   const mc = machine.machineClass;
   const prog = cmd.prog;
   const noDefaults = !cmd.hasDefaults;
+  // A `vc` chardev gets its text console when it is opened (QEMU's vc_chr_open).
+  const withConsole = <T extends { typeName: string }>(chr: T): T => {
+    if (chr.typeName === TYPE_CHARDEV_VC) textConsoleNew(types);
+    return chr;
+  };
   for (const opts of cmd.groups.find("chardev").head) {
     try {
-      await b.chardevs.newFromOpts(opts);
+      withConsole(await b.chardevs.newFromOpts(opts));
     } catch (err) {
       if (err instanceof ChardevHelpRequest) throw helpExit(err.text);
       throw cliError(prog, opts.loc, err);
@@ -355,7 +363,7 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
   for (const [i, config] of serialConfigs.entries()) {
     if (config === "none") continue;
     try {
-      serialLabels.push((await b.chardevs.newFromCompat(`serial${i}`, config, true, cmd.groups.find("chardev"))).label);
+      serialLabels.push(withConsole(await b.chardevs.newFromCompat(`serial${i}`, config, true, cmd.groups.find("chardev"))).label);
     } catch (err) {
       throw new CliError(formatErrorReport(prog, undefined, `could not connect serial device to character backend '${config}'`));
     }
@@ -364,7 +372,7 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
   for (const [i, config] of parallelConfigs.entries()) {
     if (config === "none") continue;
     try {
-      parallelLabels.push((await b.chardevs.newFromCompat(`parallel${i}`, config, true, cmd.groups.find("chardev"))).label);
+      parallelLabels.push(withConsole(await b.chardevs.newFromCompat(`parallel${i}`, config, true, cmd.groups.find("chardev"))).label);
     } catch (err) {
       throw new CliError(formatErrorReport(prog, undefined, `could not connect parallel device to character backend '${config}'`));
     }
