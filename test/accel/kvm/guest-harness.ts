@@ -4,9 +4,11 @@
  * records every access.
  */
 import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import type { AccessSize, VmOps } from "../../../src/accel/accel-ops.js";
 import { KvmAccel } from "../../../src/accel/kvm/kvm-accel.js";
 import type { KvmAccelOptions } from "../../../src/accel/kvm/kvm-accel.js";
+import { kvmAddonPath } from "../../../src/accel/kvm/kvm-addon.js";
 import { kvmAvailability } from "../../../src/accel/kvm/kvm-available.js";
 import type { KvmVcpu } from "../../../src/accel/kvm/kvm-vcpu.js";
 import { allocateGuestMemory } from "../../../src/accel/kvm/guest-memory.js";
@@ -84,4 +86,46 @@ export function bootGuest(name: string, opts: { ramSize?: number } & KvmAccelOpt
   s.eip = GUEST_LOAD_ADDR;
   vcpu.setState(s);
   return { accel, vcpu, ram, ops };
+}
+
+/**
+ * Another thread that kicks a vCPU by its token: for each round, it waits for `go(round)`, sleeps
+ * `delayMs` (so the guest is well into whatever it does), records the time and kicks.
+ */
+export class Kicker {
+  private readonly shared = new SharedArrayBuffer(16 + 8 * 8);
+  private readonly flag = new Int32Array(this.shared, 0, 4);
+  private readonly stamps = new BigInt64Array(this.shared, 16, 8);
+  readonly exited: Promise<number>;
+
+  constructor(token: number, rounds: number, delayMs = 20) {
+    const worker = new Worker(
+      `const { workerData } = require("node:worker_threads");
+       const addon = require(workerData.addonPath);
+       const flag = new Int32Array(workerData.shared, 0, 4);
+       const stamps = new BigInt64Array(workerData.shared, 16, 8);
+       for (let round = 1; round <= workerData.rounds; round++) {
+         while (Atomics.load(flag, 0) < round) Atomics.wait(flag, 0, round - 1);
+         Atomics.wait(flag, 1, 0, workerData.delayMs);
+         stamps[round] = process.hrtime.bigint();
+         if (!addon.kick(workerData.token)) throw new Error("no such vCPU");
+       }`,
+      { eval: true, workerData: { addonPath: kvmAddonPath(), shared: this.shared, token, rounds, delayMs } },
+    );
+    this.exited = new Promise<number>((resolve, reject) => {
+      worker.on("exit", resolve);
+      worker.on("error", reject);
+    });
+  }
+
+  /** Lets round `round` start (from any thread, e.g. inside a port handler). */
+  go(round: number): void {
+    Atomics.store(this.flag, 0, round);
+    Atomics.notify(this.flag, 0);
+  }
+
+  /** When round `round` kicked (process.hrtime.bigint()). */
+  kickedAt(round: number): bigint {
+    return this.stamps[round];
+  }
 }

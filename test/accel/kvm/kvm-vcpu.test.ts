@@ -3,11 +3,9 @@
  * MMIO round trips, a read-only slot, userspace interrupt injection, 64-bit long mode at CPL3,
  * kicks from another thread, and the state object.
  */
-import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { kvmAddonPath } from "../../../src/accel/kvm/kvm-addon.js";
 import { allocateGuestMemory } from "../../../src/accel/kvm/guest-memory.js";
-import { bootGuest, GUEST_LOAD_ADDR, kvmSkipReason } from "./guest-harness.js";
+import { bootGuest, GUEST_LOAD_ADDR, Kicker, kvmSkipReason } from "./guest-harness.js";
 
 const skip = kvmSkipReason();
 if (skip) console.warn(`test/accel/kvm/kvm-vcpu.test.ts skipped: ${skip}`);
@@ -137,50 +135,50 @@ describe.skipIf(skip !== undefined)(`kvm vCPU${skip ? ` (skipped: ${skip})` : ""
       expect(g.vcpu.run()).toEqual({ reason: "interrupted" });
       expect(g.vcpu.getState().eip).toBe(before);
 
-      // flag[0]: round the kicker may start; kickedAt[round]: hrtime of its kick.
-      const shared = new SharedArrayBuffer(64);
-      const flag = new Int32Array(shared, 0, 4);
-      const kickedAt = new BigInt64Array(shared, 16, 4);
-      const worker = new Worker(
-        `const { workerData } = require("node:worker_threads");
-         const addon = require(workerData.addonPath);
-         const flag = new Int32Array(workerData.shared, 0, 4);
-         const kickedAt = new BigInt64Array(workerData.shared, 16, 4);
-         for (let round = 1; round <= 2; round++) {
-           while (Atomics.load(flag, 0) < round) Atomics.wait(flag, 0, round - 1);
-           Atomics.wait(flag, 1, 0, 20); // let the guest get well into its loop
-           kickedAt[round] = process.hrtime.bigint();
-           if (!addon.kick(workerData.token)) throw new Error("no such vCPU");
-         }`,
-        { eval: true, workerData: { addonPath: kvmAddonPath(), shared, token: (g.vcpu.kickHandle as { token: number }).token } },
-      );
-      const exited = new Promise<number>((resolve, reject) => {
-        worker.on("exit", resolve);
-        worker.on("error", reject);
-      });
+      const kicker = new Kicker((g.vcpu.kickHandle as { token: number }).token, 2);
       g.ops.onPioWrite = (port, value) => {
-        if (port === 0x10 && value === ch("U")) {
-          Atomics.store(flag, 0, 1);
-          Atomics.notify(flag, 0);
-        }
+        if (port === 0x10 && value === ch("U")) kicker.go(1);
       };
       const counts: number[] = [];
       for (let round = 1; round <= 2; round++) {
-        if (round === 2) {
-          Atomics.store(flag, 0, 2);
-          Atomics.notify(flag, 0);
-        }
+        if (round === 2) kicker.go(2);
         expect(g.vcpu.run()).toEqual({ reason: "interrupted" });
         const returned = process.hrtime.bigint();
-        console.log(`kick round ${round}: run() returned ${Number(returned - kickedAt[round]) / 1e3} µs after the kick`);
+        console.log(`kick round ${round}: run() returned ${Number(returned - kicker.kickedAt(round)) / 1e3} µs after the kick`);
         const s = g.vcpu.getState();
         expect(s.cs.selector & 3).toBe(3); // stopped in the CPL3 loop
         counts.push(Number(BigInt(s.long?.gpr[0] ?? "0")));
       }
       expect(counts[0]).toBeGreaterThan(0);
       expect(counts[1]).not.toBe(counts[0]); // the loop ran on between the kicks
-      expect(await exited).toBe(0);
+      expect(await kicker.exited).toBe(0);
       expect(g.vcpu.threadId).toBeGreaterThan(0);
+    } finally {
+      g.accel.close();
+    }
+  });
+
+  it("with the in-kernel irqchip: HLT sleeps in the kernel until a kick, and KVM_IRQ_LINE wakes it", async () => {
+    const g = bootGuest("pic", { kernelIrqchip: "on" });
+    try {
+      expect(g.accel.inKernelIrqchip).toBe(true);
+      const kicker = new Kicker((g.vcpu.kickHandle as { token: number }).token, 2);
+      g.ops.onPioWrite = (port, value) => {
+        if (port === 0x10 && value === ch("P")) kicker.go(1);
+      };
+      // Programs the PIC (no exits), halts in the kernel; only the kick brings run() back.
+      expect(g.vcpu.run()).toEqual({ reason: "interrupted" });
+      expect(g.ops.portBytes(0x10)).toEqual([ch("P")]);
+      expect(g.vcpu.getState().halted).toBe(true);
+      // An edge on IRQ 1 of the in-kernel PIC: the handler runs, then the guest halts for good.
+      g.accel.setIrq(1, true);
+      g.accel.setIrq(1, false);
+      g.ops.onPioWrite = (port, value) => {
+        if (port === 0x10 && value === ch("D")) kicker.go(2);
+      };
+      expect(g.vcpu.run()).toEqual({ reason: "interrupted" });
+      expect(g.ops.portBytes(0x10)).toEqual([ch("P"), ch("I"), ch("D")]);
+      expect(await kicker.exited).toBe(0);
     } finally {
       g.accel.close();
     }
