@@ -354,11 +354,29 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
     }
   }
 
-  // Default serial and parallel ports (vl.c: "vc:80Cx24C", or "mon:stdio" with -nographic).
+  // Default serial, parallel and monitor (vl.c qemu_create_default_devices): on text consoles,
+  // or on stdio with -nographic, where the monitor shares the serial port unless QMP is given.
   const serialConfigs = cmd.deviceConfigs.filter((d) => d.type === "serial").map((d) => d.cmdline);
   const parallelConfigs = cmd.deviceConfigs.filter((d) => d.type === "parallel").map((d) => d.cmdline);
-  if (!noDefaults && cmd.defaults.serial && !mc.noSerial && serialConfigs.length === 0) serialConfigs.push(cmd.nographic ? "mon:stdio" : "vc:80Cx24C");
-  if (!noDefaults && cmd.defaults.parallel && !mc.noParallel && parallelConfigs.length === 0 && !cmd.nographic) parallelConfigs.push("vc:80Cx24C");
+  const defaultSerial = !noDefaults && cmd.defaults.serial && !mc.noSerial && serialConfigs.length === 0;
+  const defaultParallel = !noDefaults && cmd.defaults.parallel && !mc.noParallel && parallelConfigs.length === 0;
+  const defaultMonitor = !noDefaults && cmd.defaults.monitor;
+  let monitorConfig: string | undefined;
+  if (cmd.nographic) {
+    if (defaultParallel) parallelConfigs.push("null");
+    if (defaultSerial && defaultMonitor) serialConfigs.push("mon:stdio");
+    else {
+      if (defaultSerial) serialConfigs.push("stdio");
+      if (defaultMonitor) monitorConfig = "stdio";
+    }
+  } else {
+    if (defaultSerial) serialConfigs.push("vc:80Cx24C");
+    if (defaultParallel) parallelConfigs.push("vc:80Cx24C");
+    if (defaultMonitor) monitorConfig = "vc:80Cx24C";
+  }
+  if (monitorConfig !== undefined) {
+    withConsole(await b.chardevs.newFromCompat("compat_monitor0", monitorConfig, true, cmd.groups.find("chardev")));
+  }
   const serialLabels: Array<string | undefined> = [];
   for (const [i, config] of serialConfigs.entries()) {
     if (config === "none") continue;
