@@ -40,6 +40,7 @@ import { parallelHdsIsaInit } from "../char/parallel.js";
 import { fwCfgInitIoDma, type FwCfgIoState } from "../nvram/fw-cfg.js";
 import { loadFirmware } from "./pc-firmware.js";
 import { x86CpusInit } from "./x86-cpu.js";
+import { pcVgaInit } from "../display/vga-interface.js";
 import { i440fxInit } from "../pci-host/i440fx.js";
 import { piix3Create } from "../isa/piix3.js";
 import { isaBusOf } from "../isa/isa-bus.js";
@@ -55,20 +56,20 @@ import { pciNicModels } from "../../net/net.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 
 /** QEMU's GSI_NUM_PINS and ISA_NUM_IRQS. */
-const GSI_NUM_PINS = 24;
-const ISA_NUM_IRQS = 16;
+export const GSI_NUM_PINS = 24;
+export const ISA_NUM_IRQS = 16;
 /** The option ROM area below the BIOS (QEMU's PC_ROM_MIN_VGA … PC_ROM_MAX). */
 const PC_ROM_MIN_VGA = 0xc0000;
 const PC_ROM_MAX = 0xe0000;
 
 /** The devices a board wires later (QEMU's GSIState): where each GSI goes. */
-interface GsiState {
+export interface GsiState {
   i8259Irq: Array<IrqState | undefined>;
   ioapicIrq: Array<IrqState | undefined>;
 }
 
 /** QEMU's pc_gsi_create: 24 GSI lines fanning out to the PIC (0-15) and the IOAPIC. */
-function pcGsiCreate(ms: PCMachineState): { gsi: IrqState[]; state: GsiState } {
+export function pcGsiCreate(ms: PCMachineState): { gsi: IrqState[]; state: GsiState } {
   const state: GsiState = { i8259Irq: [], ioapicIrq: [] };
   const gsi: IrqState[] = [];
   for (let n = 0; n < GSI_NUM_PINS; n++) {
@@ -95,7 +96,7 @@ function splitRam(ms: PCMachineState): { below: number; above: number } {
 }
 
 /** The machine's RAM region, taken from its memory backend (machine_run_board_init). */
-function machineRam(ms: PCMachineState): MemoryRegion {
+export function machineRam(ms: PCMachineState): MemoryRegion {
   const backend = ms.memdev as HostMemoryBackend | undefined;
   if (!backend) throw new QomError("Memory backend is missing");
   const ram = hostMemoryBackendGetMemory(backend);
@@ -105,7 +106,7 @@ function machineRam(ms: PCMachineState): MemoryRegion {
 }
 
 /** QEMU's pc_memory_init, for the parts the board tree shows: RAM aliases, firmware, option ROM space, fw_cfg. */
-function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
+export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
   const system = getSystemMemory(ms.registry);
   const below = memoryRegionInitAlias(ms.registry, "ram-below-4g", ram, 0, split.below);
   memoryRegionAddSubregion(system, 0, below);
@@ -155,7 +156,7 @@ function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, n
 }
 
 /** QEMU's pc_basic_device_init: HPET, RTC, PIT, speaker and the Super I/O devices. */
-function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], createFdctrl: boolean, hpetIrqs: number, backends: BoardBackends): QomObject {
+export function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], createFdctrl: boolean, hpetIrqs: number, backends: BoardBackends): QomObject {
   pcIoportStubs(ms, bus);
   let hpet: HpetState | undefined;
   let pitIsaIrq = 0;
@@ -185,7 +186,7 @@ function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], cre
  * QEMU's pc_nic_init with pci_nic_init_nofail: one NIC device for each -net nic/-nic entry, of
  * its model or the machine's default, at its address or the first free slot.
  */
-function pcNicInit(ms: PCMachineState, pciBus: PCIBus | undefined): void {
+export function pcNicInit(ms: PCMachineState, pciBus: PCIBus | undefined): void {
   const nets = ms.netClients;
   if (!nets) return;
   const defaultModel = ms.machineClass.defaultNicModel ?? "e1000";
@@ -280,6 +281,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
     const ioapic = ioapicInit(ms.registry, hostBridge);
     for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
   }
+  pcVgaInit(ms.registry, bus, pciBus);
   if (ms.vmport === "auto") ms.vmport = "on";
   const rtc = pcBasicDeviceInit(ms, bus, gsi, true, 0x4, ms.backends);
   ms.rtcState = rtc;
@@ -314,6 +316,4 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   }
 }
 
-export function pcQ35Init(ms: PCMachineState): void {
-  throw new QomError(`machine type '${ms.machineClass.name}' cannot be built yet: the Q35 chipset is not modelled`);
-}
+export { pcQ35Init } from "./pc-q35-init.js";

@@ -5,6 +5,7 @@ import { ideCdTypeInfo, ideDeviceTypeInfo, ideHdTypeInfo } from "./ide-dev.js";
 import { pciIdeTypeInfo } from "./pci.js";
 import { piix3IdeTypeInfo, piix4IdeTypeInfo } from "./piix.js";
 import { isaIdeTypeInfo } from "./isa.js";
+import { ich9AhciTypeInfo } from "./ich.js";
 
 export function registerIdeTypes(types: TypeRegistry): void {
   types.register(ideBusTypeInfo);
@@ -15,4 +16,5 @@ export function registerIdeTypes(types: TypeRegistry): void {
   types.register(piix3IdeTypeInfo);
   types.register(piix4IdeTypeInfo);
   types.register(isaIdeTypeInfo);
+  types.register(ich9AhciTypeInfo);
 }
