@@ -9,6 +9,7 @@ import type { QomObject } from "../qom/object.js";
 import type { TypeRegistry } from "../qom/type.js";
 import type { CommandLine } from "../softmmu/cmdline-types.js";
 import type { ChardevRegistry } from "../chardev/chardev-registry.js";
+import type { BlockBackendRegistry } from "../block/block-registry.js";
 import type { RunState } from "../../protocol/gen/types.js";
 
 /** One built machine (shape of src/softmmu/vl.ts MachineInstance). */
@@ -24,6 +25,8 @@ export interface MachineInstance {
   runState: RunState;
   /** The machine's character devices (query-chardev, monitors on -qmp/-mon chardevs). */
   chardevs: ChardevRegistry;
+  /** The machine's drives (query-block). */
+  blockBackends: BlockBackendRegistry;
   /** What QEMU would have printed on stderr while building the machine (warnings). */
   warnings: string[];
 }

@@ -22,6 +22,12 @@ export const UNASSIGNED_CPU_INDEX = -1;
 export interface CPUClass extends DeviceClass {
   /** The architecture's id of a CPU (the APIC id on x86); QEMU's get_arch_id. */
   getArchId?: (cpu: CPUState) => number;
+  /**
+   * QEMU's get_phys_page_debug: the physical address of the page holding linear address `addr`
+   * under the CPU's current paging state, or -1 when it is not mapped. Accelerators that run the
+   * CPU install it; without it the CPU is in its reset state, where paging is off.
+   */
+  getPhysPageDebug?: (cpu: CPUState, addr: number) => number;
 }
 
 export class CPUState extends DeviceState {

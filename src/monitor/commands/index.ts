@@ -16,7 +16,14 @@ import {
   queryUuidCmd,
 } from "./machine.js";
 import { queryCpuDefinitionsCmd, queryCpuModelExpansionCmd } from "./machine-target.js";
-import { migratePauseCmd, migrateRecoverCmd, queryYankCmd } from "./migration.js";
+import { migratePauseCmd, migrateRecoverCmd, queryMigrateCapabilitiesCmd } from "./migration.js";
+import { queryBlockCmd } from "./block.js";
+import { queryCommandLineOptionsCmd } from "./command-line.js";
+import { memsaveCmd, pmemsaveCmd } from "./memory-dump.js";
+import { querySevCapabilitiesCmd, querySgxCapabilitiesCmd } from "./misc-target.js";
+import { queryTpmModelsCmd, queryTpmTypesCmd } from "./tpm.js";
+import { queryDisplayOptionsCmd } from "./ui.js";
+import { queryYankCmd, yankCmd } from "./yank.js";
 import { humanMonitorCommandCmd, queryNameCmd } from "./misc.js";
 import { deviceAddCmd, deviceDelCmd, deviceListPropertiesCmd } from "./qdev.js";
 import { objectAddCmd, objectDelCmd, qomGetCmd, qomListCmd, qomListPropertiesCmd, qomListTypesCmd, qomSetCmd } from "./qom.js";
@@ -30,6 +37,9 @@ export const registryCommands: Readonly<Record<string, RegistryCommandHandler>> 
   "query-target": queryTargetCmd,
   "query-cpu-definitions": queryCpuDefinitionsCmd,
   "query-cpu-model-expansion": queryCpuModelExpansionCmd,
+  "query-command-line-options": queryCommandLineOptionsCmd,
+  "query-tpm-models": queryTpmModelsCmd,
+  "query-tpm-types": queryTpmTypesCmd,
 };
 
 export const machineCommands: Readonly<Record<string, MachineCommandHandler>> = {
@@ -59,6 +69,14 @@ export const machineCommands: Readonly<Record<string, MachineCommandHandler>> = 
   "migrate-pause": migratePauseCmd,
   "migrate-recover": migrateRecoverCmd,
   "query-yank": queryYankCmd,
+  yank: yankCmd,
+  "query-migrate-capabilities": queryMigrateCapabilitiesCmd,
+  "query-sev-capabilities": querySevCapabilitiesCmd,
+  "query-sgx-capabilities": querySgxCapabilitiesCmd,
+  "query-block": queryBlockCmd,
+  "query-display-options": queryDisplayOptionsCmd,
+  memsave: memsaveCmd,
+  pmemsave: pmemsaveCmd,
 };
 
 export function hasMachineCommand(name: string): boolean {
