@@ -4,7 +4,7 @@
  */
 import type { AccelOps, MapMemoryOptions, VmOps } from "../accel-ops.js";
 import type { KvmAddon, KvmSystemHandle, KvmVmHandle } from "./kvm-addon.js";
-import { loadKvmAddon } from "./kvm-addon.js";
+import { isKvmSyscallError, loadKvmAddon } from "./kvm-addon.js";
 import { KVM_DEVICE, kvmAvailability } from "./kvm-available.js";
 import { KvmVcpu } from "./kvm-vcpu.js";
 
@@ -73,7 +73,15 @@ export class KvmAccel implements AccelOps {
     const kvm = new addon.Kvm(device);
     let vm: KvmVmHandle | undefined;
     try {
-      vm = new addon.Vm(kvm);
+      try {
+        vm = new addon.Vm(kvm);
+      } catch (err) {
+        if (!isKvmSyscallError(err)) throw err;
+        // QEMU's kvm_init wording.
+        throw new KvmInitError(`failed to initialize kvm: ${err.description}`, [
+          `ioctl(KVM_CREATE_VM) failed: ${err.errno} ${err.description}`,
+        ]);
+      }
       const k = addon.constants;
       if (vm.checkExtension(k.KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) vm.setIdentityMapAddr(IDENTITY_MAP_ADDR);
       vm.setTssAddr(TSS_ADDR);
@@ -83,8 +91,9 @@ export class KvmAccel implements AccelOps {
     } catch (err) {
       vm?.close();
       kvm.close();
-      const e = err as NodeJS.ErrnoException;
-      throw new KvmInitError(`failed to initialize kvm: ${e.message}`);
+      if (err instanceof KvmInitError) throw err;
+      const text = isKvmSyscallError(err) ? `${err.syscall}: ${err.description}` : String(err);
+      throw new KvmInitError(`failed to initialize kvm: ${text}`);
     }
   }
 

@@ -117,6 +117,21 @@ export interface KvmAddon {
 
 export class KvmAddonMissing extends Error {}
 
+/** What the addon throws for a failed system call. */
+export interface KvmSyscallError extends Error {
+  /** errno name: "EINVAL". */
+  code: string;
+  errno: number;
+  /** The ioctl or call: "KVM_CREATE_VM". */
+  syscall: string;
+  /** strerror() text: "Invalid argument". */
+  description: string;
+}
+
+export function isKvmSyscallError(err: unknown): err is KvmSyscallError {
+  return err instanceof Error && typeof (err as Partial<KvmSyscallError>).description === "string";
+}
+
 /** The build output, relative to the folder holding binding.gyp. */
 const ADDON_FILE = join("build", "Release", "qomd_kvm.node");
 

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync } from "node:fs";
 import type { KvmAddon, KvmSystemHandle } from "./kvm-addon.js";
-import { KvmAddonMissing, loadKvmAddon } from "./kvm-addon.js";
+import { isKvmSyscallError, KvmAddonMissing, loadKvmAddon } from "./kvm-addon.js";
 
 export const KVM_DEVICE = "/dev/kvm";
 /** The only /dev/kvm API version there has ever been. */
@@ -84,7 +84,7 @@ export function kvmAvailability(device = KVM_DEVICE, load: () => KvmAddon = load
     return checkKvm(addon, kvm);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const text = strerror(e.code ?? "EIO");
+    const text = isKvmSyscallError(err) ? err.description : strerror(e.code ?? "EIO");
     return {
       usable: false, missing: "device", reason: e.message,
       preLines: [`Could not access KVM kernel module: ${text}`], error: `failed to initialize kvm: ${text}`,
@@ -101,7 +101,7 @@ export function checkKvm(addon: KvmAddon, kvm: KvmSystemHandle): KvmAvailability
     version = kvm.apiVersion();
   } catch (err) {
     // QEMU: a failing KVM_GET_API_VERSION is "too old", and the ioctl's errno is the error.
-    const text = strerror((err as NodeJS.ErrnoException).code ?? "EIO");
+    const text = isKvmSyscallError(err) ? err.description : strerror((err as NodeJS.ErrnoException).code ?? "EIO");
     return {
       usable: false, missing: "api-version", reason: `KVM_GET_API_VERSION: ${text}`,
       preLines: ["kvm version too old"], error: `failed to initialize kvm: ${text}`,

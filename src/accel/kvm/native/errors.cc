@@ -13,6 +13,7 @@ void ThrowErrno(Napi::Env env, const char* op, int err) {
   e.Set("code", Napi::String::New(env, code));
   e.Set("errno", Napi::Number::New(env, err));
   e.Set("syscall", Napi::String::New(env, op));
+  e.Set("description", Napi::String::New(env, strerror(err)));
   throw e;
 }
 

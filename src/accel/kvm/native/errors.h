@@ -1,5 +1,5 @@
 // Errors from system calls, thrown to JavaScript like Node's own: message "<op>: <ENAME> (<text>)",
-// with `code` (errno name), `errno` and `syscall` properties.
+// with `code` (errno name), `errno`, `syscall` and `description` (strerror text) properties.
 #pragma once
 #include <napi.h>
 
