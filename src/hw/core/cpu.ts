@@ -13,6 +13,7 @@ import { linkProperty } from "../../qom/link.js";
 import { addClassProperty, type QomObject } from "../../qom/object.js";
 import { boolProperty } from "../../qom/property.js";
 import type { ObjectClass, TypeInfo, TypeRegistry } from "../../qom/type.js";
+import { currentHostThreadId } from "./host-thread.js";
 import { DeviceState, TYPE_DEVICE, type DeviceClass } from "./qdev.js";
 
 export const TYPE_CPU = "cpu";
@@ -35,8 +36,11 @@ export class CPUState extends DeviceState {
   /** The memory region the CPU's accesses go to (the `memory` link); system memory by default. */
   memory: MemoryRegion | undefined;
   startPoweredOff = false;
-  /** The host thread QEMU reports for the vCPU (query-cpus-fast, `info cpus`). */
-  threadId = process.pid;
+  /**
+   * The host thread QEMU reports for the vCPU (query-cpus-fast, `info cpus`): the thread that
+   * created the CPU, which runs it unless its accelerator gives it a thread of its own.
+   */
+  threadId = currentHostThreadId();
   /** Address spaces the CPU's accelerator set up at realize (QEMU's cpu_address_space_init). */
   readonly addressSpaces: AddressSpace[] = [];
   /** Set by a guest panic notification; `crash-information` reads it. */

@@ -3,7 +3,7 @@ import type { JsonObject } from "../../qobject/json-value.js";
 import { QmpError } from "../../qapi/error.js";
 import { runHmpCommand } from "../hmp/hmp.js";
 import type { MachineCommandHandler } from "../machine-context.js";
-import { machineCpus } from "./machine.js";
+import { qemuGetCpu } from "../../hw/core/cpu.js";
 
 /** NameInfo: {} without -name. */
 export const queryNameCmd: MachineCommandHandler = (_args, ctx) => {
@@ -14,8 +14,9 @@ export const queryNameCmd: MachineCommandHandler = (_args, ctx) => {
 
 export const humanMonitorCommandCmd: MachineCommandHandler = (args, ctx) => {
   const cpuIndex = args["cpu-index"] as number | undefined;
-  if (cpuIndex !== undefined && (cpuIndex < 0 || cpuIndex >= machineCpus(ctx).length)) {
+  // monitor_set_cpu(): the index must name a CPU; it becomes the HMP monitor's current CPU.
+  if (cpuIndex !== undefined && !qemuGetCpu(ctx.registry, cpuIndex)) {
     throw new QmpError("GenericError", "Parameter 'cpu-index' expects a CPU number");
   }
-  return runHmpCommand(args["command-line"] as string, ctx);
+  return runHmpCommand(args["command-line"] as string, ctx, cpuIndex);
 };

@@ -9,7 +9,7 @@ import { mtreeInfo } from "../../exec/mtree.js";
 import { QEMU_PKGVERSION, QEMU_VERSION } from "../../qemu-version.js";
 import type { MachineContext } from "../machine-context.js";
 import { contCmd, stopCmd, systemPowerdownCmd, systemReset } from "../commands/run-state.js";
-import { machineCpus } from "../commands/machine.js";
+import { hmpInfoCpus } from "../../hw/i386/x86-cpu.js";
 import { infoQomTree } from "./info-qom-tree.js";
 import { infoQtree } from "./info-qtree.js";
 
@@ -17,11 +17,12 @@ interface HmpCommand {
   readonly name: string;
   readonly args: string;
   readonly help: string;
-  run(words: string[], ctx: MachineContext): string[];
+  /** `cpu` is the monitor's current CPU (human-monitor-command's cpu-index), if set. */
+  run(words: string[], ctx: MachineContext, cpu: number | undefined): string[];
 }
 
 const INFO_COMMANDS: readonly HmpCommand[] = [
-  { name: "cpus", args: "", help: "show infos for each CPU", run: (_w, ctx) => infoCpus(ctx) },
+  { name: "cpus", args: "", help: "show infos for each CPU", run: (_w, ctx, cpu) => hmpInfoCpus(ctx.registry, cpu) },
   {
     name: "mtree",
     args: "[-f][-d][-o][-D]",
@@ -45,7 +46,7 @@ const INFO_COMMANDS: readonly HmpCommand[] = [
 const COMMANDS: readonly HmpCommand[] = [
   { name: "cont|c", args: "", help: "resume emulation", run: (_w, ctx) => (contCmd({}, ctx), []) },
   { name: "help|?", args: "[cmd]", help: "show the help", run: (words) => help(words[0]) },
-  { name: "info", args: "[subcommand]", help: "show various information about the system state", run: (words, ctx) => info(words, ctx) },
+  { name: "info", args: "[subcommand]", help: "show various information about the system state", run: (words, ctx, cpu) => info(words, ctx, cpu) },
   { name: "stop|s", args: "", help: "stop emulation", run: (_w, ctx) => (stopCmd({}, ctx), []) },
   { name: "system_powerdown", args: "", help: "send system power down event", run: (_w, ctx) => (systemPowerdownCmd({}, ctx), []) },
   {
@@ -70,12 +71,12 @@ function help(topic: string | undefined): string[] {
   return cmds.map((c) => helpLine("", c));
 }
 
-function info(words: string[], ctx: MachineContext): string[] {
+function info(words: string[], ctx: MachineContext, cpu: number | undefined): string[] {
   const [sub, ...rest] = words;
   if (sub === undefined) return help("info");
   const cmd = INFO_COMMANDS.find((c) => matches(c, sub));
   if (!cmd) return [`unknown command: 'info ${sub}'`];
-  return cmd.run(rest, ctx);
+  return cmd.run(rest, ctx, cpu);
 }
 
 function infoStatus(ctx: MachineContext): string {
@@ -88,17 +89,13 @@ function infoVersion(): string {
   return `${QEMU_VERSION.major}.${QEMU_VERSION.minor}.${QEMU_VERSION.micro}${QEMU_PKGVERSION}`;
 }
 
-function infoCpus(ctx: MachineContext): string[] {
-  return machineCpus(ctx).map((_cpu, i) => `${i === 0 ? "*" : " "} CPU #${i}: thread_id=${process.pid}`);
-}
-
 /** Runs one HMP command line and returns its output. */
-export function runHmpCommand(line: string, ctx: MachineContext): string {
+export function runHmpCommand(line: string, ctx: MachineContext, cpuIndex?: number): string {
   const words = line.trim().split(/\s+/).filter((w) => w !== "");
   const [name, ...rest] = words;
   if (name === undefined) return "";
   const cmd = COMMANDS.find((c) => matches(c, name));
   if (!cmd) return `unknown command: '${name}'\r\n`;
-  const out = cmd.run(rest, ctx);
+  const out = cmd.run(rest, ctx, cpuIndex);
   return out.map((l) => l + "\r\n").join("");
 }
