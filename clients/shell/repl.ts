@@ -51,14 +51,7 @@ export async function runShell(options: ShellOptions, streams: ShellStreams): Pr
     history: interactive ? loadHistory(histFile) : [],
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
-    completer: interactive
-      ? (line: string, callback: (err: Error | null, result: [string[], string]) => void) => {
-          session.complete(line).then(
-            (r) => callback(null, r),
-            () => callback(null, [[], line]),
-          );
-        }
-      : undefined,
+    completer: interactive ? (line: string) => session.complete(line) : undefined,
   });
   if (interactive) rl.on("history", (h: string[]) => saveHistory(histFile, h));
 

@@ -99,15 +99,14 @@ export class ShellSession {
     return formatMessage(event as unknown as JsonValue, this.options.pretty);
   }
 
-  async complete(line: string): Promise<Completion> {
+  /**
+   * Completion is synchronous: readline handles an asynchronous completer
+   * badly when Tab keys come in one burst.  Machine names come from the last
+   * machine-list; completing after `use` refreshes them for the next Tab.
+   */
+  complete(line: string): Completion {
     if (this.options.hmp) return completeHmp(line, this.hmpCommands, this.infoTopics);
-    if (/^\s*use\s/.test(line) && this.isControl) {
-      try {
-        await this.refreshMachines();
-      } catch {
-        // Keep the names we had.
-      }
-    }
+    if (/^\s*use\s/.test(line) && this.isControl) this.refreshMachines().catch(() => undefined);
     return completeQmp(line, this.schema, this.machines);
   }
 

@@ -34,6 +34,8 @@ if (!HAVE_TMUX) console.warn("tmux is not installed: the terminal tests of qomd-
 export interface QemuHandle {
   child: ChildProcess;
   socket: string;
+  /** A second QMP monitor (QEMU serves one client per socket). */
+  socket2: string;
   dir: string;
   stop(): Promise<void>;
 }
@@ -60,14 +62,18 @@ async function waitForSocket(path: string, child: ChildProcess): Promise<void> {
 export async function startQemu(machineArgs: string[] = ["-M", "none"]): Promise<QemuHandle> {
   const dir = tempDir("qomd-clients-qemu-");
   const socket = join(dir, "qmp.sock");
-  const child = spawn("qemu-system-x86_64", [...machineArgs, "-S", "-nodefaults", "-display", "none", "-qmp", `unix:${socket},server=on,wait=off`], {
+  const socket2 = join(dir, "qmp2.sock");
+  const qmpArgs = [socket, socket2].flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
+  const child = spawn("qemu-system-x86_64", [...machineArgs, "-S", "-nodefaults", "-display", "none", ...qmpArgs], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   await waitForSocket(socket, child);
+  await waitForSocket(socket2, child);
   return {
     child,
     socket,
+    socket2,
     dir,
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -102,35 +108,48 @@ export function runTool(main: string, args: string[], input = "", env: NodeJS.Pr
  * hang; no assertion depends on timing).
  */
 export class TmuxPane {
-  private constructor(readonly session: string) {}
+  private constructor(
+    private readonly server: string,
+    readonly session: string,
+  ) {}
 
+  private tmux(...args: string[]): string {
+    return execFileSync("tmux", ["-L", this.server, ...args], { encoding: "utf8" });
+  }
+
+  /**
+   * Starts `command` in a new session of a private tmux server (one per
+   * test process, so tests never share or race a server's exit).
+   */
   static start(command: string[], env: Record<string, string>, width = 200): TmuxPane {
-    const session = `qomd-shell-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const server = `qomd-clients-${process.pid}`;
+    const session = `s${Math.random().toString(36).slice(2, 8)}`;
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-    execFileSync("tmux", ["new-session", "-d", "-s", session, "-x", String(width), "-y", "50", ...envArgs, ...command]);
+    const pane = new TmuxPane(server, session);
+    // The exit status is printed in the pane: tmux's #{pane_dead_status} is sometimes left empty.
+    const wrapped = ["sh", "-c", '"$@"; echo "[exited $?]"', "sh", ...command];
+    pane.tmux("new-session", "-d", "-s", session, "-x", String(width), "-y", "50", ...envArgs, ...wrapped);
     // Keep the pane after the program exits, so its last screen and status can be read.
-    execFileSync("tmux", ["set-option", "-t", session, "remain-on-exit", "on"]);
-    return new TmuxPane(session);
+    pane.tmux("set-option", "-t", session, "remain-on-exit", "on");
+    return pane;
+  }
+
+  /** Ends the private tmux server of this test process. */
+  static killServer(): void {
+    spawnSync("tmux", ["-L", `qomd-clients-${process.pid}`, "kill-server"]);
   }
 
   /** tmux key names ("Tab", "C-c", "Enter", "Up") or literal text with `literal`. */
   keys(...keys: string[]): void {
-    execFileSync("tmux", ["send-keys", "-t", this.session, ...keys]);
+    this.tmux("send-keys", "-t", this.session, ...keys);
   }
 
   type(text: string): void {
-    execFileSync("tmux", ["send-keys", "-t", this.session, "-l", text]);
+    this.tmux("send-keys", "-t", this.session, "-l", text);
   }
 
   screen(): string {
-    return execFileSync("tmux", ["capture-pane", "-p", "-J", "-t", this.session, "-S", "-200"], { encoding: "utf8" });
-  }
-
-  /** Whether the program in the pane has exited, and its status. */
-  deadStatus(): number | undefined {
-    const out = execFileSync("tmux", ["display-message", "-p", "-t", this.session, "#{pane_dead} #{pane_dead_status}"], { encoding: "utf8" }).trim();
-    const [dead, status] = out.split(" ");
-    return dead === "1" ? Number(status) : undefined;
+    return this.tmux("capture-pane", "-p", "-J", "-t", this.session, "-S", "-200");
   }
 
   async waitFor(pattern: RegExp | ((screen: string) => boolean), limitMs = 15_000): Promise<string> {
@@ -144,17 +163,13 @@ export class TmuxPane {
     }
   }
 
+  /** The program's exit status, once it has exited. */
   async waitForExit(limitMs = 15_000): Promise<number> {
-    const deadline = Date.now() + limitMs;
-    for (;;) {
-      const status = this.deadStatus();
-      if (status !== undefined) return status;
-      if (Date.now() > deadline) throw new Error(`the program did not exit; the pane shows:\n${this.screen()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const screen = await this.waitFor(/^\[exited \d+\]$/m, limitMs);
+    return Number(/^\[exited (\d+)\]$/m.exec(screen)![1]);
   }
 
   kill(): void {
-    spawnSync("tmux", ["kill-session", "-t", this.session]);
+    spawnSync("tmux", ["-L", this.server, "kill-session", "-t", this.session]);
   }
 }
