@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   memory: () => import("./memory.js"),
   machine: () => import("./machine.js"),
   qmp: () => import("./qmp.js"),
+  kvm: () => import("./kvm.js"),
 };
 
 async function main(): Promise<void> {
