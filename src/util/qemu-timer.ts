@@ -12,6 +12,19 @@
  * Each clock has one timer list. Timers carry absolute expiry times on their clock; a list runs
  * (in expiry order) the timers that have expired when `timerlistRunTimers` reads the clock.
  * The run loop asks `deadlineNs` how long it may run or sleep before the next timer is due.
+ *
+ * How a machine's run loop drives this (one QemuClocks per machine, `qemuClocksOf(registry)`,
+ * installed with `setQemuClocks` before the board is built when icount or a fake host is wanted):
+ * - `cont` / start: `vmStart()`; `stop` / pause: `vmStop()` (virtual timers then neither advance
+ *   nor run; host and realtime timers go on).
+ * - Between slices: `runAllTimers()`, then check the CPUs' interrupt requests.
+ * - Without icount, bound a slice by `deadlineNs()` (host nanoseconds until the soonest timer,
+ *   -1 for none), and when every vCPU is halted sleep at most that long (or until a kick).
+ * - With icount: run at most `icountBudget(max)` instructions, then `icountAdd(executed)`. When
+ *   every vCPU is halted: with sleep=off `icountWarp(clockDeadlineNs(QEMU_CLOCK_VIRTUAL))`; with
+ *   sleep=on sleep for that long in host time, then `icountWarp(slept)` (capped at the deadline).
+ * - `onDeadlineChanged` fires when a timer became the soonest of its clock (a device armed it
+ *   from an I/O access or another timer); the loop re-reads its deadline (kick the vCPU).
  */
 import type { TypeRegistry } from "../qom/type.js";
 import { SCALE_MS, SCALE_NS, SCALE_US, systemHostClock, type HostClockSource } from "./clock.js";
@@ -60,6 +73,8 @@ export interface QemuClocksOptions {
   host?: HostClockSource;
   /** `-icount shift=N`: virtual time follows the instruction count. Absent: icount off. */
   icountShift?: number;
+  /** `-icount sleep=on|off` (default on): whether idle vCPUs wait in host time before warping. */
+  icountSleep?: boolean;
 }
 
 /**
@@ -69,6 +84,7 @@ export interface QemuClocksOptions {
 export class QemuClocks {
   readonly host: HostClockSource;
   readonly icountShift: number | undefined;
+  readonly icountSleep: boolean;
   private readonly lists: QemuTimerList[];
   private readonly enabled = [true, false, true, false];
 
@@ -96,6 +112,7 @@ export class QemuClocks {
       throw new RangeError("icount shift must be an integer from 0 to 10");
     }
     this.icountShift = opts.icountShift;
+    this.icountSleep = opts.icountSleep ?? true;
     this.lists = [0, 1, 2, 3].map((t) => new QemuTimerList(this, t as QemuClockType));
   }
 

@@ -37,6 +37,7 @@ import {
 import { apicGetIrqDelivered, apicResetIrqDelivered } from "../intc/apic.js";
 import { muldiv64, NANOSECONDS_PER_SECOND } from "../../util/clock.js";
 import {
+  QEMU_CLOCK_HOST,
   qemuClocksOf,
   timerDel,
   timerExpireTimeNs,
@@ -118,7 +119,7 @@ export class RtcState extends IsaDevice {
   /** Where the guest's date starts, in ms since the epoch, instead of the machine's -rtc base. */
   startTimeMs: (() => number) | undefined;
   /** The clock the RTC runs on (QEMU's rtc_clock), fixed at realize. */
-  rtcClock: QemuClockType = 2;
+  rtcClock: QemuClockType = QEMU_CLOCK_HOST;
   /** The guest's date is baseRtc seconds + (clock now - lastUpdate) + offset nanoseconds. */
   baseRtc = 0;
   lastUpdate = 0;
