@@ -47,6 +47,7 @@ import { initDisplayState, textConsoleNew } from "../ui/console.js";
 import { TYPE_CHARDEV_VC } from "../chardev/char-vc.js";
 import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
+import { configureVgaInterface, vgaCommandLineOf, VgaHelpRequest, vgaUnusedWarning } from "../hw/display/vga-interface.js";
 import { machineOptionsHelpText } from "./machine-help.js";
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
@@ -222,6 +223,14 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     if (driver !== undefined && property !== undefined) qdevAddGlobal(types, driver, property, g.get("value") ?? "");
   }
 
+  // QEMU's qemu_create_default_devices: the display card the board will create.
+  try {
+    configureVgaInterface(types, mc, vgaCommandLineOf(cmd));
+  } catch (err) {
+    if (err instanceof VgaHelpRequest) throw helpExit(err.text);
+    throw cliError(prog, undefined, err);
+  }
+
   const accel = configureAccelerator(types, cmd, warnings.lines);
   machine.accel = accel;
 
@@ -273,6 +282,8 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     createDefaultMemdev(types, machine);
     mc.init?.(machine);
     x86CpusMachineDone(types);
+    const vgaWarning = vgaUnusedWarning(types, cmd);
+    if (vgaWarning) warnings.at(undefined).warn(vgaWarning);
   } catch (err) {
     throw cliError(prog, undefined, err);
   }

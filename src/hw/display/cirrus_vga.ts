@@ -19,6 +19,7 @@ import {
 } from "../../exec/memory.js";
 import { QomError } from "../../qom/error.js";
 import type { ObjectClass, TypeInfo } from "../../qom/type.js";
+import { graphicConsoleInit } from "../../ui/console.js";
 import { defineProp, propKinds } from "../core/qdev-properties.js";
 import {
   INTERFACE_CONVENTIONAL_PCI_DEVICE,
@@ -168,6 +169,8 @@ function pciCirrusVgaRealize(dev: PCIDevice): void {
   vgaCommonInit(s, d);
   try {
     cirrusInitCommon(d, bus.addressSpaceMem!, bus.addressSpaceIo!);
+    // The card's display head (QEMU's graphic_console_init), /backend/console[N] once displays start.
+    graphicConsoleInit(d, 0);
     d.pciBar = memoryRegionInit(d, "cirrus-pci-bar0", 0x2000000);
     s.regions.push(d.pciBar);
     memoryRegionAddSubregion(d.pciBar, 0, d.linearIo!);

@@ -5,6 +5,7 @@
  * or `-global` turns the default off, and the board creates the card where QEMU does.
  */
 import { QomError } from "../../qom/error.js";
+import type { CommandLine } from "../../softmmu/cmdline-types.js";
 import type { TypeRegistry } from "../../qom/type.js";
 import type { MachineClass } from "../core/machine.js";
 import type { IsaBus } from "../isa/isa-bus.js";
@@ -20,16 +21,19 @@ interface VgaInterfaceInfo {
   readonly classNames: readonly string[];
 }
 
-/** QEMU's vga_interfaces table, in its order (which `-vga help` follows). */
+/**
+ * QEMU's vga_interfaces table in the order of its VGAInterfaceType enum, which `-vga help`
+ * follows (virtio comes last, after the Sun framebuffers).
+ */
 const VGA_INTERFACES: readonly VgaInterfaceInfo[] = [
   { type: "none", name: "no graphic card", classNames: [] },
   { type: "std", name: "standard VGA", classNames: ["VGA", "isa-vga"] },
   { type: "cirrus", name: "Cirrus VGA", classNames: ["cirrus-vga", "isa-cirrus-vga"] },
   { type: "vmware", name: "VMWare SVGA", classNames: ["vmware-svga"] },
-  { type: "virtio", name: "Virtio VGA", classNames: ["virtio-vga"] },
   { type: "qxl", name: "QXL VGA", classNames: ["qxl-vga"] },
   { type: "tcx", name: "TCX framebuffer", classNames: ["sun-tcx"] },
   { type: "cg3", name: "CG3 framebuffer", classNames: ["cgthree"] },
+  { type: "virtio", name: "Virtio VGA", classNames: ["virtio-vga"] },
 ];
 
 /** The drivers whose presence on the command line cancels the default card (QEMU's default_list). */
@@ -123,6 +127,22 @@ export interface VgaCommandLine {
   readonly hasDefaults: boolean;
   /** The drivers named by -device (keyval and JSON) and -global, in any order. */
   readonly deviceDrivers: readonly string[];
+}
+
+/** What the VGA choice needs from a parsed command line. */
+export function vgaCommandLineOf(cmd: CommandLine): VgaCommandLine {
+  const drivers: string[] = [];
+  for (const group of ["device", "global"]) {
+    for (const opts of cmd.groups.find(group).head) {
+      const driver = opts.get("driver");
+      if (driver !== undefined) drivers.push(driver);
+    }
+  }
+  for (const dev of cmd.jsonDevices) {
+    const driver = dev.opts["driver"];
+    if (typeof driver === "string") drivers.push(driver);
+  }
+  return { vgaModel: cmd.vgaModel, defaultVga: cmd.defaults.vga, hasDefaults: cmd.hasDefaults, deviceDrivers: drivers };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 import { addClassProperty } from "../../qom/object.js";
 import type { ObjectProperty } from "../../qom/property.js";
 import type { ObjectClass, TypeInfo } from "../../qom/type.js";
+import { graphicConsoleInit } from "../../ui/console.js";
 import { defineProp, devicePropertyToObjectProperty, propKinds } from "../core/qdev-properties.js";
 import {
   INTERFACE_CONVENTIONAL_PCI_DEVICE,
@@ -167,6 +168,8 @@ function pciStdVgaRealize(dev: PCIDevice): void {
   d.vgamemMb = s.vramSizeMb;
   try {
     vgaInit(s, d, bus.addressSpaceMem!, bus.addressSpaceIo!, true);
+    // The card's display head (QEMU's graphic_console_init), /backend/console[N] once displays start.
+    graphicConsoleInit(d, 0);
     pciRegisterBar(d, 0, PCI_BASE_ADDRESS_MEM_PREFETCH, s.vram!);
     if (d.mmioEnabled) {
       d.mmio = memoryRegionInitIo(d, unassignedIoOps, undefined, "vga.mmio", PCI_VGA_MMIO_SIZE);
