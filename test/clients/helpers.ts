@@ -60,7 +60,11 @@ async function waitForSocket(path: string, child: ChildProcess): Promise<void> {
 
 /** qemu-system-x86_64 -S -nodefaults -display none -qmp unix:… with the given machine arguments. */
 export async function startQemu(machineArgs: string[] = ["-M", "none"]): Promise<QemuHandle> {
-  const dir = tempDir("qomd-clients-qemu-");
+  return startQemuAt(tempDir("qomd-clients-qemu-"), machineArgs);
+}
+
+/** startQemu with its sockets in `dir` (to bring a QEMU back on the same path). */
+export async function startQemuAt(dir: string, machineArgs: string[] = ["-M", "none"]): Promise<QemuHandle> {
   const socket = join(dir, "qmp.sock");
   const socket2 = join(dir, "qmp2.sock");
   const qmpArgs = [socket, socket2].flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);

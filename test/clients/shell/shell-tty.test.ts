@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { QmpClient } from "../../../clients/lib/qmp-client.js";
 import { removeDir, tempDir } from "../../integration/helpers.js";
-import { HAVE_QEMU, HAVE_TMUX, requireBuilt, SHELL_MAIN, startQemu, TmuxPane, type QemuHandle } from "../helpers.js";
+import { HAVE_QEMU, HAVE_TMUX, requireBuilt, SHELL_MAIN, startQemu, startQemuAt, TmuxPane, type QemuHandle } from "../helpers.js";
 
 describe.skipIf(!HAVE_QEMU || !HAVE_TMUX)("qomd-shell in a terminal, against QEMU 7.2", () => {
   let qemu: QemuHandle;
@@ -145,5 +145,39 @@ describe.skipIf(!HAVE_QEMU || !HAVE_TMUX)("qomd-shell in a terminal, against QEM
     await p.waitFor(/^Error: Parameter 'cpu-index' expects a CPU number$/m);
     p.keys("C-d");
     expect(await p.waitForExit()).toBe(0);
+  });
+});
+
+describe.skipIf(!HAVE_QEMU || !HAVE_TMUX)("qomd-shell when the connection is lost", () => {
+  let pane: TmuxPane | undefined;
+  afterEach(() => pane?.kill());
+  afterAll(() => TmuxPane.killServer());
+
+  it("says so and exits 1; with --reconnect it connects again to the new server", async () => {
+    const first = await startQemu(["-M", "none"]);
+    pane = TmuxPane.start([process.execPath, SHELL_MAIN, first.socket], { HOME: first.dir, TERM: "xterm" });
+    await pane.waitFor(/^\(QEMU\) $/m);
+    await first.stop();
+    await pane.waitFor(/^qomd-shell: connection to .*qmp\.sock lost$/m);
+    expect(await pane.waitForExit()).toBe(1);
+    pane.kill();
+
+    let qemu = await startQemu(["-M", "none"]);
+    pane = TmuxPane.start([process.execPath, SHELL_MAIN, "--reconnect", qemu.socket], { HOME: qemu.dir, TERM: "xterm" });
+    await pane.waitFor(/^\(QEMU\) $/m);
+    const socketDir = qemu.dir;
+    await qemu.stop();
+    await pane.waitFor(/^qomd-shell: reconnecting to .*qmp\.sock …$/m);
+    // A new QEMU on the same socket path.
+    qemu = await startQemuAt(socketDir);
+    await pane.waitFor(/^qomd-shell: reconnected to .*qmp\.sock$/m);
+    pane.type("query-target");
+    pane.keys("Enter");
+    await pane.waitFor(/^\{"return": \{"arch": "x86_64"\}\}$/m);
+    pane.keys("C-d");
+    expect(await pane.waitForExit()).toBe(0);
+    await qemu.stop();
+    removeDir(first.dir);
+    removeDir(socketDir);
   });
 });
