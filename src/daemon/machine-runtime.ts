@@ -26,12 +26,26 @@ export type CommandResult = { ok: true; value: JsonValue | undefined } | { ok: f
 export class MachineRuntime implements MachineContext {
   private pendingAfterReply: Array<() => void> = [];
   private exitRequested = false;
+  private executing = false;
 
   constructor(
     readonly instance: MachineInstance,
     private readonly hooks: MachineRuntimeHooks,
   ) {
-    qdevContext(instance.registry).emitEvent = (name, data) => this.emit(name, data);
+    qdevContext(instance.registry).emitEvent = (name, data) =>
+      name === "DEVICE_DELETED" ? this.deferDeviceDeleted(data) : this.emit(name, data);
+  }
+
+  /**
+   * QEMU frees an unplugged device through RCU, after the main loop iteration that removed it,
+   * so DEVICE_DELETED reaches clients after the reply of the command that caused it (device_del
+   * of a device without an unplug request, system_reset completing ACPI unplugs). Outside a
+   * command (the guest ejected the device), the events go out on the next turn of the loop.
+   */
+  private deferDeviceDeleted(data: JsonObject): void {
+    const send = () => this.emit("DEVICE_DELETED", data);
+    if (this.executing) this.afterReply(send);
+    else setImmediate(send);
   }
 
   get registry() {
@@ -61,11 +75,14 @@ export class MachineRuntime implements MachineContext {
   /** Runs one command whose arguments passed the schema check. Never throws. */
   execute(command: string, args: JsonObject): CommandResult {
     const handler = machineCommands[command];
+    this.executing = true;
     try {
       if (!handler) throw new QmpError("CommandNotFound", `The command ${command} has not been found`);
       return { ok: true, value: handler(args, this) };
     } catch (err) {
       return { ok: false, error: errorReport(err, command) };
+    } finally {
+      this.executing = false;
     }
   }
 

@@ -2,10 +2,11 @@
  * run-state.json plus the run-state changes of misc.json (stop, cont) and
  * machine.json (system_reset, system_powerdown), with QEMU's events in
  * QEMU's order: events are sent before the command's reply.
- * Guest execution does not exist yet, so these only move the run state.
+ * Guest execution is the accelerator's business; these move the run state and reset devices.
  */
 import type { RunState, ShutdownCause } from "../../../protocol/gen/types.js";
 import { QmpError } from "../../qapi/error.js";
+import { qemuDevicesReset } from "../../hw/core/reset.js";
 import type { MachineCommandHandler, MachineContext } from "../machine-context.js";
 
 /** StatusInfo, members in schema order (which fixes QEMU's key order). */
@@ -47,9 +48,18 @@ export const contCmd: MachineCommandHandler = (_args, ctx) => {
   return undefined;
 };
 
-/** qemu_system_reset(): RESET, then a machine that is not running goes back to prelaunch. */
+/** Causes whose reset QEMU does not announce with a RESET event. */
+const SILENT_RESET_CAUSES: ReadonlySet<ShutdownCause> = new Set(["none", "subsystem-reset", "snapshot-load"]);
+
+/**
+ * qemu_system_reset() as the main loop runs it for a reset request: every device is reset
+ * (which also completes pending ACPI unplugs: their DEVICE_DELETED events follow the reply, as
+ * QEMU's come when RCU frees the devices), RESET is sent, and a machine that is not running
+ * goes back to prelaunch.
+ */
 export function systemReset(ctx: MachineContext, reason: ShutdownCause, guest = false): void {
-  ctx.emit("RESET", { guest, reason });
+  qemuDevicesReset(ctx.registry);
+  if (!SILENT_RESET_CAUSES.has(reason)) ctx.emit("RESET", { guest, reason });
   const state = ctx.instance.runState;
   if (state !== "running" && state !== "inmigrate" && state !== "finish-migrate") ctx.instance.runState = "prelaunch";
 }
