@@ -34,7 +34,7 @@ if (!HAVE_TMUX) console.warn("tmux is not installed: the terminal tests of qomd-
 export interface QemuHandle {
   child: ChildProcess;
   socket: string;
-  /** A second QMP monitor (QEMU serves one client per socket). */
+  /** A second QMP monitor (QEMU serves one client per socket); absent with monitors = 1. */
   socket2: string;
   dir: string;
   stop(): Promise<void>;
@@ -59,21 +59,21 @@ async function waitForSocket(path: string, child: ChildProcess): Promise<void> {
 }
 
 /** qemu-system-x86_64 -S -nodefaults -display none -qmp unix:… with the given machine arguments. */
-export async function startQemu(machineArgs: string[] = ["-M", "none"]): Promise<QemuHandle> {
-  return startQemuAt(tempDir("qomd-clients-qemu-"), machineArgs);
+export async function startQemu(machineArgs: string[] = ["-M", "none"], monitors: 1 | 2 = 2): Promise<QemuHandle> {
+  return startQemuAt(tempDir("qomd-clients-qemu-"), machineArgs, monitors);
 }
 
 /** startQemu with its sockets in `dir` (to bring a QEMU back on the same path). */
-export async function startQemuAt(dir: string, machineArgs: string[] = ["-M", "none"]): Promise<QemuHandle> {
+export async function startQemuAt(dir: string, machineArgs: string[] = ["-M", "none"], monitors: 1 | 2 = 2): Promise<QemuHandle> {
   const socket = join(dir, "qmp.sock");
   const socket2 = join(dir, "qmp2.sock");
-  const qmpArgs = [socket, socket2].flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
+  const qmpArgs = [socket, socket2].slice(0, monitors).flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
   const child = spawn("qemu-system-x86_64", [...machineArgs, "-S", "-nodefaults", "-display", "none", ...qmpArgs], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   await waitForSocket(socket, child);
-  await waitForSocket(socket2, child);
+  if (monitors === 2) await waitForSocket(socket2, child);
   return {
     child,
     socket,
