@@ -449,8 +449,12 @@ async function createBackends(types: TypeRegistry, cmd: CommandLine, machine: Ma
     const pcms = machine as PCMachineState;
     pcms.netClients = b.netClients;
     pcms.backends = { serial: serialLabels, parallel: parallelLabels, floppy: floppies };
-    pcms.ideDrives = [0, 1, 2, 3].map((index) => {
-      const blk = b.blockBackends.backendAt("ide", index >> 1, index & 1);
+    // QEMU's ide_drive_get: drive index N is bus N / units-per-bus; pc has 2 buses of 2 units,
+    // q35 6 AHCI ports of 1 unit.
+    const unitsPerBus = mc.unitsPerDefaultBus || 2;
+    const count = unitsPerBus === 1 ? 6 : 4;
+    pcms.ideDrives = Array.from({ length: count }, (_, index) => {
+      const blk = b.blockBackends.backendAt("ide", Math.floor(index / unitsPerBus), index % unitsPerBus);
       return blk ? { id: blk.name, mediaCd: blk.dinfo?.mediaCd ?? false } : undefined;
     });
   }

@@ -95,6 +95,36 @@ describe("-M q35 -S -nodefaults", () => {
   });
 });
 
+/** Builds a machine as the captures were made (paused, no display, QMP on a socket) and diffs it. */
+async function differences(argv: readonly string[], capture: string): Promise<string[]> {
+  const sock = join(mkdtempSync(join(tmpdir(), "qomd-q35-")), "qmp.sock");
+  const machine = await createMachine(["-L", fakeFirmwareDir(), ...argv, "-display", "none", "-qmp", `unix:${sock},server=on,wait=off`], {
+    prog: "qemu-system-x86_64",
+  });
+  try {
+    const keep = (p: string) => !NOT_MODELLED.some((re) => re.test(p));
+    const got = treeLines(qomdTree(machine.registry), keep);
+    const want = treeLines(readCapturedTree(capture), keep);
+    const out = [...want.filter((l) => !got.includes(l)).map((l) => `missing ${l}`), ...got.filter((l) => !want.includes(l)).map((l) => `extra ${l}`)];
+    const root = objectGetRoot(machine.registry);
+    for (const link of readCapturedLinks(capture)) {
+      if (!keep(link.owner)) continue;
+      const owner = resolvePath(root, link.owner).obj;
+      const value = owner?.findProperty(link.prop) ? owner.getProperty(link.prop) : undefined;
+      if (value !== link.value) out.push(`${link.owner}.${link.prop}: ${JSON.stringify(value)}, QEMU ${JSON.stringify(link.value)}`);
+    }
+    return out;
+  } finally {
+    await machine.chardevs.closeAll();
+  }
+}
+
+describe("q35 with its default devices", () => {
+  it("-M q35 -S -net none: the default CD-ROM on ide.2, the VGA last, serial and parallel consoles", async () => {
+    expect(await differences(["-M", "q35", "-S", "-net", "none"], "qom-paths.q35-defaults-net-none.txt")).toEqual([]);
+  });
+});
+
 describe("device-list-properties of the Q35 chipset, as QEMU 7.2 answers", () => {
   for (const name of ["q35-pcihost", "mch", "ICH9-LPC", "ICH9-SMB", "ich9-ahci"]) {
     it(`lists ${name}'s properties in QEMU's order`, () => {
