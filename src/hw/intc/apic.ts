@@ -81,7 +81,8 @@ export class ApicCommonState extends DeviceState {
   version = 0x14;
   vapicEnabled = true;
   legacyInstanceId = false;
-  apicbase = APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE;
+  /** IA32_APIC_BASE (kept unsigned). */
+  apicbase = (APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE) >>> 0;
   /** The CPU this APIC belongs to (QEMU's APICCommonState.cpu). */
   cpu: QomObject | undefined;
   /** How the APIC raises interrupt requests on its CPU; set by the CPU's interrupt state. */
@@ -616,7 +617,7 @@ function apicMemWrite(registry: TypeRegistry, addr: number, val: number, size: n
 
 /** QEMU's cpu_get_apic_base (IA32_APIC_BASE); a CPU without APIC reads BSP only. */
 export function apicGetBase(s: ApicCommonState | undefined): number {
-  return s ? s.apicbase : MSR_IA32_APICBASE_BSP;
+  return s ? s.apicbase >>> 0 : MSR_IA32_APICBASE_BSP;
 }
 
 /** QEMU's cpu_set_apic_base via apic_set_base: once disabled, the APIC stays off until reset. */
@@ -624,7 +625,7 @@ export function apicSetBase(s: ApicCommonState | undefined, val: number): void {
   if (!s) return;
   s.apicbase = ((val & 0xfffff000) | (s.apicbase & (MSR_IA32_APICBASE_BSP | MSR_IA32_APICBASE_ENABLE))) >>> 0;
   if (!(val & MSR_IA32_APICBASE_ENABLE)) {
-    s.apicbase &= ~MSR_IA32_APICBASE_ENABLE;
+    s.apicbase = (s.apicbase & ~MSR_IA32_APICBASE_ENABLE) >>> 0;
     s.spuriousVec &= ~APIC_SV_ENABLE;
   }
 }
@@ -683,8 +684,7 @@ export function apicSipi(s: ApicCommonState | undefined): number {
 /** QEMU's apic_designate_bsp. */
 export function apicDesignateBsp(s: ApicCommonState | undefined, bsp: boolean): void {
   if (!s) return;
-  if (bsp) s.apicbase |= MSR_IA32_APICBASE_BSP;
-  else s.apicbase &= ~MSR_IA32_APICBASE_BSP;
+  s.apicbase = (bsp ? s.apicbase | MSR_IA32_APICBASE_BSP : s.apicbase & ~MSR_IA32_APICBASE_BSP) >>> 0;
 }
 
 // ---- realize and reset ----------------------------------------------------------------------------
@@ -770,7 +770,7 @@ export function apicCreateForCpu(cpu: DeviceState, apicId: number, type = TYPE_A
   const apic = adoptChild(cpu, "lapic", objectNew<ApicCommonState>(cpu.registry, type));
   apic.setPropertyJson("id", apicId);
   apic.cpu = cpu;
-  apic.apicbase = APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE | (bsp ? MSR_IA32_APICBASE_BSP : 0);
+  apic.apicbase = (APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE | (bsp ? MSR_IA32_APICBASE_BSP : 0)) >>> 0;
   return apic;
 }
 
