@@ -11,6 +11,7 @@
 import { parseJson } from "../../src/qobject/parse-json.js";
 import type { JsonValue } from "../../src/qobject/json-value.js";
 import { parseArgv, UsageError } from "../cli/argv.js";
+import { exitQuietlyOnClosedStdout } from "../cli/stdout.js";
 import { formatCompact } from "../cli/json-format.js";
 import { resolveTarget } from "../cli/target.js";
 import { ExecuteError, QmpClientError } from "../lib/errors.js";
@@ -101,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+exitQuietlyOnClosedStdout();
 run(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (err: unknown) => {

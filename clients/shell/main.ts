@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** qomd-shell: the QMP shell (clients/shell/repl.ts), installed as a package binary. */
 import { UsageError } from "../cli/argv.js";
+import { exitQuietlyOnClosedStdout } from "../cli/stdout.js";
 import { parseShellOptions, SHELL_USAGE } from "./options.js";
 import { runShell } from "./repl.js";
 
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   return runShell(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 
+exitQuietlyOnClosedStdout();
 main(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (err: unknown) => {
