@@ -1,13 +1,44 @@
-/** machine-target.json: CPU models (bodies in src/target/i386). */
+/**
+ * machine-target.json: CPU models (bodies in src/target/i386).  Both answers
+ * depend on the machine, as QEMU's do: its default CPU version (what
+ * unversioned model names stand for), the -cpu command line's +feat/-feat
+ * lists and global properties, and for full expansion the generic CPU
+ * properties a fresh CPU object has (not realized, powered on, its memory
+ * link on system memory).
+ */
 import type { JsonObject } from "../../qobject/json-value.js";
+import { memorySystemOf } from "../../exec/memory.js";
 import { queryX86CpuDefinitions } from "../../target/i386/cpu-definitions.js";
 import { queryX86CpuModelExpansion } from "../../target/i386/cpu-model-expansion.js";
+import { x86CpuSettings } from "../../target/i386/cpu.js";
 import type { RegistryCommandHandler } from "../machine-context.js";
 
-export const queryCpuDefinitionsCmd: RegistryCommandHandler = () => queryX86CpuDefinitions();
+export const queryCpuDefinitionsCmd: RegistryCommandHandler = (_args, ctx) => {
+  const settings = x86CpuSettings(ctx.registry);
+  return queryX86CpuDefinitions(settings.defaultVersion, settings.globals);
+};
 
 type ExpansionType = Parameters<typeof queryX86CpuModelExpansion>[0];
 type ModelInfo = Parameters<typeof queryX86CpuModelExpansion>[1];
 
-export const queryCpuModelExpansionCmd: RegistryCommandHandler = (args) =>
-  queryX86CpuModelExpansion(args["type"] as ExpansionType, args["model"] as unknown as ModelInfo) as unknown as JsonObject;
+/**
+ * Where a new CPU's memory link points: the machine's system memory. Without a machine (the
+ * daemon's control socket) there is none; every QEMU machine has it at the same path.
+ */
+function systemMemoryPath(ctx: Parameters<RegistryCommandHandler>[1]): string {
+  return memorySystemOf(ctx.registry).systemMemory?.canonicalPath ?? "/machine/unattached/system[0]";
+}
+
+export const queryCpuModelExpansionCmd: RegistryCommandHandler = (args, ctx) => {
+  const settings = x86CpuSettings(ctx.registry);
+  const genericProps: JsonObject = {
+    realized: false,
+    "start-powered-off": false,
+    memory: systemMemoryPath(ctx),
+  };
+  return queryX86CpuModelExpansion(args["type"] as ExpansionType, args["model"] as unknown as ModelInfo, {
+    defaultVersion: settings.defaultVersion,
+    plusMinus: { plus: settings.plus, minus: settings.minus },
+    genericProps,
+  }) as unknown as JsonObject;
+};
