@@ -35,6 +35,9 @@ export interface Access {
 
 /** Records every access; reads answer from `reads` (address → value) or all ones. */
 export class RecordingOps implements VmOps {
+  /** Tests that play the interrupt controller set these. */
+  hasInterrupt?: () => boolean;
+  acknowledgeInterrupt?: () => number;
   readonly log: Access[] = [];
   readonly reads = new Map<number, number>();
   /** Called after each port write is logged, e.g. to kick the vCPU. */
