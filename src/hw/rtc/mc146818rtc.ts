@@ -18,7 +18,7 @@ import { QomError } from "../../qom/error.js";
 import { tmProperty } from "../../qom/property.js";
 import { objectGetRoot } from "../../qom/root.js";
 import { resolvePath } from "../../qom/path.js";
-import type { TypeInfo } from "../../qom/type.js";
+import type { TypeInfo, TypeRegistry } from "../../qom/type.js";
 import { lowerIrq, raiseIrq, type IrqState } from "../core/irq.js";
 import { qdevContext, type DeviceClass } from "../core/qdev.js";
 import { defineProp, deviceClassSetProps, enumKind, propKinds } from "../core/qdev-properties.js";
@@ -580,6 +580,14 @@ export function rtcGetMemory(s: RtcState, addr: number): number {
   return s.cmosData[addr & 0x7f]!;
 }
 
+/** The machine's RTCs (QEMU's rtc_devices), for rtc-reset-reinjection. */
+const rtcDevices = new WeakMap<TypeRegistry, RtcState[]>();
+
+/** QMP rtc-reset-reinjection: forget the periodic ticks a slew-policy RTC still owes. */
+export function qmpRtcResetReinjection(registry: TypeRegistry): void {
+  for (const s of rtcDevices.get(registry) ?? []) s.irqCoalesced = 0;
+}
+
 /** QEMU's rtc_set_date_from_host: the date the machine's time base (or `startTimeMs`) gives. */
 function rtcSetDateFromHost(s: RtcState): void {
   const tm = s.startTimeMs ? gmtime(Math.floor(s.startTimeMs() / 1000)) : rtcTimebaseOf(s.registry).getTimedate(0);
@@ -626,6 +634,7 @@ function rtcRealize(s: RtcState): void {
     }),
   );
   s.initGpioOut(1);
+  rtcDevices.set(s.registry, [s, ...(rtcDevices.get(s.registry) ?? [])]);
 }
 
 /** QEMU's rtc_reset_enter + rtc_reset_hold. */

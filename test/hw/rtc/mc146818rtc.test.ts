@@ -301,3 +301,35 @@ describe("periodic interrupt", () => {
     expect(read(RTC_REG_B) & (REG_B_PIE | REG_B_AIE)).toBe(0);
   });
 });
+
+describe("lost_tick_policy=slew", () => {
+  it("counts ticks no APIC took, re-injects them on register C reads, and rtc-reset-reinjection forgets them", async () => {
+    const { apicWorld } = await import("../fixtures/apic-world.js");
+    const { isaNew, isaRealizeAndUnref } = await import("../../../src/hw/isa/isa-bus.js");
+    const { qmpRtcResetReinjection } = await import("../../../src/hw/rtc/mc146818rtc.js");
+    const a = apicWorld();
+    rtcTimebaseOf(a.types).configure({ base: { startSeconds: START }, clock: "vm", driftfix: "slew" });
+    const dev = isaNew<RtcState>(a.types, "mc146818rtc");
+    dev.parseProperty("lost_tick_policy", "slew");
+    isaRealizeAndUnref(dev, a.bus);
+    dev.connectGpioOut(0, a.ioapic.gpioIn(8));
+    dev.reset();
+    a.lapicWrite(0xf0, 0x1ff);
+    a.ioapicWrite(0x10 + 2 * 8, 0x28); // pin 8 -> vector 0x28, edge, APIC 0
+    const rd = (reg: number) => (a.io.write(0x70, reg, 1), a.io.read(0x71, 1));
+    const wr = (reg: number, v: number) => (a.io.write(0x70, reg, 1), a.io.write(0x71, v, 1));
+    wr(RTC_REG_A, 0x2f); // 2 Hz
+    wr(RTC_REG_B, REG_B_24H | REG_B_PIE);
+    // The guest never takes the interrupt: after the first tick each further one is coalesced.
+    a.advance(2 * SEC + 1000, 1e6);
+    expect(dev.irqCoalesced).toBe(3);
+    // Reading C (the handler's ack) re-injects one at once.
+    a.cpus[0]!.acknowledgeInterrupt();
+    a.lapicWrite(0xb0, 0);
+    expect(rd(RTC_REG_C) & REG_C_PF).toBe(REG_C_PF);
+    expect(rd(RTC_REG_C) & (REG_C_IRQF | REG_C_PF)).toBe(REG_C_IRQF | REG_C_PF);
+    expect(dev.irqCoalesced).toBe(2);
+    qmpRtcResetReinjection(a.types);
+    expect(dev.irqCoalesced).toBe(0);
+  });
+});
