@@ -387,12 +387,30 @@ export function portioListAdd(owner: QomObject, io: MemoryRegion, base: number, 
     while (i + 1 < list.length && list[i + 1]!.offset === run.at(-1)!.offset + run.at(-1)!.len) run.push(list[++i]!);
     const start = run[0]!.offset;
     const end = run.at(-1)!.offset + run.at(-1)!.len;
-    const entryAt = (addr: number) => run.find((e) => start + addr >= e.offset && start + addr < e.offset + e.len);
+    // QEMU's portio_read/portio_write: an access of an entry's own width goes to it; a word
+    // access over byte-wide entries is split into two byte accesses.
+    const entryAt = (addr: number, size: number) =>
+      run.find((e) => start + addr >= e.offset && start + addr < e.offset + e.len && e.size === size);
+    const readPort = (addr: number, size: number): number => {
+      const e = entryAt(addr, size);
+      if (e) return e.read(base + start + addr) & (size === 4 ? 0xffffffff : (1 << (8 * size)) - 1);
+      if (size === 2) return readPort(addr, 1) | (readPort(addr + 1, 1) << 8);
+      return size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    };
+    const writePort = (addr: number, value: number, size: number): void => {
+      const e = entryAt(addr, size);
+      if (e) e.write(base + start + addr, value);
+      else if (size === 2) {
+        writePort(addr, value & 0xff, 1);
+        writePort(addr + 1, (value >> 8) & 0xff, 1);
+      }
+    };
     const ops: MemoryRegionOps<undefined> = {
-      read: (_o, addr) => entryAt(addr)?.read(base + start + addr) ?? 0xffffffff,
-      write: (_o, addr, value) => entryAt(addr)?.write(base + start + addr, value),
+      read: (_o, addr, size) => readPort(addr, size),
+      write: (_o, addr, value, size) => writePort(addr, value, size),
       endianness: "little",
-      impl: { minAccessSize: run[0]!.size, maxAccessSize: run[0]!.size },
+      valid: { minAccessSize: 1, maxAccessSize: 4, unaligned: true },
+      impl: { minAccessSize: 1, maxAccessSize: 4, unaligned: true },
     };
     const region = memoryRegionInitIo(owner, ops, undefined, name, end - start);
     memoryRegionAddSubregion(io, base + start, region);
