@@ -15,6 +15,8 @@ export class LocalMachine implements MachineHandle {
   readonly events = new EventHub();
   private readonly runtime: MachineRuntime;
   private readonly exitListeners: Array<(failure?: MachineFailure) => void> = [];
+  /** The exit status the machine ended with (quit: 0; isa-debug-exit: its value). */
+  exitStatus = 0;
 
   constructor(
     instance: MachineInstance,
@@ -24,12 +26,18 @@ export class LocalMachine implements MachineHandle {
   ) {
     this.runtime = new MachineRuntime(instance, {
       onEvent: (event) => this.events.emit(event),
-      onExit: () => {
+      onExit: (status) => {
+        this.exitStatus = status ?? 0;
         for (const l of this.exitListeners) l();
       },
       deviceAdd: (inst, opts) => builder.deviceAdd(inst, opts),
       ...(options.chardevs ? { chardevs: options.chardevs } : {}),
     });
+  }
+
+  /** The guest starts running (unless -S). */
+  start(): void {
+    this.runtime.start();
   }
 
   get instance(): MachineInstance {
@@ -53,5 +61,7 @@ export class LocalMachine implements MachineHandle {
     this.exitListeners.push(listener);
   }
 
-  async terminate(): Promise<void> {}
+  async terminate(): Promise<void> {
+    this.runtime.runControl.close();
+  }
 }

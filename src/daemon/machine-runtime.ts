@@ -12,11 +12,15 @@ import { makeEvent, type QmpEvent } from "../monitor/events.js";
 import type { MachineContext, MachineInstance } from "../monitor/machine-context.js";
 import { errorReport, type ErrorReport } from "../monitor/qmp-errors.js";
 import { QmpError } from "../qapi/error.js";
+import { MachineRunControl, type RunnableMachine } from "../softmmu/runstate.js";
 
 export interface MachineRuntimeHooks {
   onEvent(event: QmpEvent): void;
-  /** The machine asked to end (quit); called after the reply has gone out. */
-  onExit(): void;
+  /**
+   * The machine ended: quit (after the reply has gone out), or the guest ended it (isa-debug-exit,
+   * a shutdown without -no-shutdown); `status` is the exit status QEMU would have.
+   */
+  onExit(status?: number): void;
   deviceAdd(instance: MachineInstance, opts: JsonObject): void;
   chardevs?(): JsonObject[];
 }
@@ -27,6 +31,8 @@ export class MachineRuntime implements MachineContext {
   private pendingAfterReply: Array<() => void> = [];
   private exitRequested = false;
   private executing = false;
+  /** The vCPUs and the run state (softmmu/runstate.ts); the machine is cold-reset when this is made. */
+  readonly runControl: MachineRunControl;
 
   constructor(
     readonly instance: MachineInstance,
@@ -34,6 +40,15 @@ export class MachineRuntime implements MachineContext {
   ) {
     qdevContext(instance.registry).emitEvent = (name, data) =>
       name === "DEVICE_DELETED" ? this.deferDeviceDeleted(data) : this.emit(name, data);
+    this.runControl = new MachineRunControl(instance as unknown as RunnableMachine, {
+      emit: (name, data) => this.emit(name, data),
+      exit: (status) => this.hooks.onExit(status),
+    });
+  }
+
+  /** The machine starts: its vCPUs run unless it was created with -S. */
+  start(): void {
+    this.runControl.powerOn();
   }
 
   /**

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     return;
   }
   post({ type: "ready", summary: machineSummary(runtime.instance) });
+  runtime.start();
 
   port.on("message", (msg: MainToWorker) => {
     if (msg.type === "ping") {

@@ -75,18 +75,20 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
     }
   }
   if (isDaemonChild(env)) daemonizeChildReady();
+  machine.start();
 
   return new Promise((resolve) => {
     let done = false;
     const finish = async (status: number) => {
       if (done) return;
       done = true;
+      await machine.terminate();
       monitors.disconnectAll();
       await monitors.close();
       log.flush();
       resolve(status);
     };
-    machine.onExit(() => void finish(0));
+    machine.onExit(() => void finish(machine.exitStatus));
     const onSignal = (signal: NodeJS.Signals) => {
       const number = signal === "SIGINT" ? 2 : 15;
       process.stderr.write(`${RUN_PROG}: terminating on signal ${number}\n`);

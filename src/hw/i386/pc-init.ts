@@ -54,6 +54,8 @@ import type { PCIBus } from "../pci/pci-bus.js";
 import { pciNew, pciRealizeAndUnref } from "../pci/pci.js";
 import { pciNicModels } from "../../net/net.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
+import { picIrqRequest } from "./x86-intr.js";
+import { qemuSystemResetRequest } from "../../softmmu/runstate.js";
 
 /** QEMU's GSI_NUM_PINS and ISA_NUM_IRQS. */
 export const GSI_NUM_PINS = 24;
@@ -150,9 +152,21 @@ function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, n
   }
   const port92 = isaCreateSimple<Port92State>(bus, TYPE_PORT92);
   // QEMU's handle_a20_line_change: either source sets the CPU's A20 gate.
-  const a20 = [0, 1].map((n) => allocateIrq(ms.registry, (_n, level) => (ms.a20Enabled = level !== 0), n));
+  const a20 = [0, 1].map((n) =>
+    allocateIrq(
+      ms.registry,
+      (_n, level) => {
+        ms.a20Enabled = level !== 0;
+        ms.onA20Change?.(ms.a20Enabled);
+      },
+      n,
+    ),
+  );
   i8042SetupA20Line(i8042, a20[0]);
   port92ConnectA20(port92, a20[1]);
+  // Both pulse the CPU's reset line: a guest reset (QEMU's qemu_system_reset_request).
+  i8042.onSystemReset = () => qemuSystemResetRequest(ms.registry, "guest-reset");
+  port92.onSystemReset = () => qemuSystemResetRequest(ms.registry, "guest-reset");
 }
 
 /** QEMU's pc_basic_device_init: HPET, RTC, PIT, speaker and the Super I/O devices. */
@@ -261,6 +275,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
     hostBridge = parts.host;
     pciBus = parts.bus;
     const piix3 = piix3Create(pciBus, gsi);
+    piix3.onResetRequest = () => qemuSystemResetRequest(ms.registry, "guest-reset");
     piix3Devfn = piix3.devfn;
     const isa = isaBusOf(ms.registry);
     if (!isa) throw new QomError("PIIX3 did not create its ISA bus");
@@ -273,7 +288,14 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   isaBusIrqs(bus, gsi);
   if (ms.pic === "on" || ms.pic === "auto") {
     // QEMU's pic_irq_request: the master PIC's output is the CPU's INTR line.
-    const cpuIrq = allocateIrq(ms.registry, (_n, level) => (ms.cpuIntrLevel = level), 0);
+    const cpuIrq = allocateIrq(
+      ms.registry,
+      (_n, level) => {
+        ms.cpuIntrLevel = level;
+        picIrqRequest(ms.registry, level);
+      },
+      0,
+    );
     const pic = i8259Init(bus, cpuIrq);
     for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
   }

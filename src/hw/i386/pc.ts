@@ -46,6 +46,8 @@ export class PCMachineState extends X86MachineState {
   above4gMemSize = 0;
   /** The A20 gate as the i8042 and port 92 last set it. */
   a20Enabled = true;
+  /** Told when the A20 line changes (the first CPU's A20 gate, QEMU's cpu_x86_set_a20). */
+  onA20Change: ((enabled: boolean) => void) | undefined;
   /** The level of the CPU's INTR line, driven by the master PIC. */
   cpuIntrLevel = 0;
   /** The -serial/-parallel/floppy backends the board attaches to its Super I/O devices. */

@@ -2,11 +2,12 @@
  * run-state.json plus the run-state changes of misc.json (stop, cont) and
  * machine.json (system_reset, system_powerdown), with QEMU's events in
  * QEMU's order: events are sent before the command's reply.
- * Guest execution is the accelerator's business; these move the run state and reset devices.
+ * A machine with a run control (softmmu/runstate.ts) also starts, stops and resets its vCPUs.
  */
 import type { RunState, ShutdownCause } from "../../../protocol/gen/types.js";
 import { QmpError } from "../../qapi/error.js";
 import { qemuDevicesReset } from "../../hw/core/reset.js";
+import { runControlOf } from "../../softmmu/runstate.js";
 import type { MachineCommandHandler, MachineContext } from "../machine-context.js";
 
 /** StatusInfo, members in schema order (which fixes QEMU's key order). */
@@ -23,6 +24,8 @@ function needsReset(state: RunState): boolean {
 
 /** vm_stop(RUN_STATE_PAUSED): only a running machine stops, and only then is STOP sent. */
 export function vmStop(ctx: MachineContext, state: RunState = "paused"): void {
+  const rc = runControlOf(ctx.registry);
+  if (rc) return rc.vmStop(state);
   if (ctx.instance.runState !== "running") return;
   ctx.instance.runState = state;
   ctx.emit("STOP");
@@ -30,6 +33,8 @@ export function vmStop(ctx: MachineContext, state: RunState = "paused"): void {
 
 /** vm_start(): RESUME and running, unless already running. */
 export function vmStart(ctx: MachineContext): void {
+  const rc = runControlOf(ctx.registry);
+  if (rc) return rc.vmStart();
   if (ctx.instance.runState === "running") return;
   ctx.emit("RESUME");
   ctx.instance.runState = "running";
@@ -58,6 +63,9 @@ const SILENT_RESET_CAUSES: ReadonlySet<ShutdownCause> = new Set(["none", "subsys
  * goes back to prelaunch.
  */
 export function systemReset(ctx: MachineContext, reason: ShutdownCause, guest = false): void {
+  // A machine with vCPUs resets them too and announces the reset itself.
+  const rc = runControlOf(ctx.registry);
+  if (rc) return rc.systemReset(reason);
   qemuDevicesReset(ctx.registry);
   if (!SILENT_RESET_CAUSES.has(reason)) ctx.emit("RESET", { guest, reason });
   const state = ctx.instance.runState;
@@ -78,6 +86,7 @@ export const systemPowerdownCmd: MachineCommandHandler = (_args, ctx) => {
 export const quitCmd: MachineCommandHandler = (_args, ctx) => {
   ctx.emit("SHUTDOWN", { guest: false, reason: "host-qmp-quit" });
   ctx.instance.runState = "shutdown";
+  runControlOf(ctx.registry)?.quit();
   ctx.requestExit();
   return undefined;
 };
