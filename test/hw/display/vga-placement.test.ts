@@ -97,6 +97,28 @@ describe("the board's display card", () => {
   });
 });
 
+describe("a card named on the command line cancels the default one", () => {
+  const cards = (m: MachineInstance) => treeLines(qomdTree(m.registry)).filter((l) => /\t(VGA|cirrus-vga)$/.test(l));
+
+  it("-device cirrus-vga: only that card (QEMU's default_driver_check)", async () => {
+    const m = await build("-M", "pc", "-S", "-net", "none", "-device", "cirrus-vga");
+    try {
+      expect(cards(m)).toEqual(["/machine/peripheral-anon/device[0]\tcirrus-vga"]);
+    } finally {
+      await m.chardevs.closeAll();
+    }
+  });
+
+  it("-global VGA.vgamem_mb=32: no card at all, as in QEMU 7.2", async () => {
+    const m = await build("-M", "pc", "-S", "-net", "none", "-global", "VGA.vgamem_mb=32");
+    try {
+      expect(cards(m)).toEqual([]);
+    } finally {
+      await m.chardevs.closeAll();
+    }
+  });
+});
+
 describe("-vga errors and help, in QEMU's words", () => {
   it("refuses unknown types and options", async () => {
     expect(await failure("-M", "none", "-vga", "nosuch")).toBe(`${PROG}: unknown vga type: nosuch\n`);
