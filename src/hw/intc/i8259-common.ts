@@ -13,7 +13,9 @@ import {
   type IoRegion,
   type IsaBus,
 } from "../isa/isa-bus.js";
-import type { TypeInfo } from "../../qom/type.js";
+import type { TypeInfo, TypeRegistry } from "../../qom/type.js";
+import type { QomObject } from "../../qom/object.js";
+import { interruptStatsProviderClassOf, TYPE_INTERRUPT_STATS_PROVIDER } from "./intc.js";
 
 export const TYPE_PIC_COMMON = "pic-common";
 
@@ -46,6 +48,41 @@ export class PicCommonState extends IsaDevice {
   /** Set by the model's realize before the common part registers them. */
   baseIo: IoRegion | undefined;
   elcrIo: IoRegion | undefined;
+}
+
+/**
+ * Rising input levels per ISA IRQ (0-7 master, 8-15 slave), one table for the pair as QEMU's
+ * irq_count; the master reports it.
+ */
+const irqStats = new WeakMap<TypeRegistry, { level: Uint8Array; count: number[] }>();
+
+function statsOf(registry: TypeRegistry): { level: Uint8Array; count: number[] } {
+  let st = irqStats.get(registry);
+  if (!st) irqStats.set(registry, (st = { level: new Uint8Array(16), count: new Array<number>(16).fill(0) }));
+  return st;
+}
+
+/** QEMU's pic_stat_update_irq: `irq` is the ISA IRQ (slave inputs are 8-15). */
+export function picStatUpdateIrq(registry: TypeRegistry, irq: number, level: number): void {
+  const st = statsOf(registry);
+  const l = level ? 1 : 0;
+  if (l !== st.level[irq]) {
+    st.level[irq] = l;
+    if (l) st.count[irq]!++;
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/** QEMU's pic_print_info (HMP `info pic`). */
+function picPrintInfo(obj: QomObject): string {
+  const s = obj as PicCommonState;
+  return (
+    `pic${s.master ? 0 : 1}: irr=${hex2(s.irr)} imr=${hex2(s.imr)} isr=${hex2(s.isr)} hprio=${s.priorityAdd} ` +
+    `irq_base=${hex2(s.irqBase)} rr_sel=${s.readRegSelect} elcr=${hex2(s.elcr)} fnm=${s.specialFullyNestedMode ? 1 : 0}\n`
+  );
 }
 
 /** QEMU's pic_reset_common: the power-on register values (ELCR and its mask survive). */
@@ -91,9 +128,15 @@ export const picCommonTypeInfo: TypeInfo<PicCommonState, DeviceClass> = {
   parent: TYPE_ISA_DEVICE,
   abstract: true,
   instance: PicCommonState,
+  interfaces: [TYPE_INTERRUPT_STATS_PROVIDER],
   classInit: (k) => {
     k.userCreatable = false;
     k.realize = picCommonRealize;
+    const ic = interruptStatsProviderClassOf(k);
+    if (ic) {
+      ic.printInfo = picPrintInfo;
+      ic.getStatistics = (obj) => ((obj as PicCommonState).master ? statsOf(obj.registry).count : undefined);
+    }
     deviceClassSetProps(k, [
       defineProp("iobase", "iobase", propKinds.uint32, 0xffffffff),
       defineProp("elcr_addr", "elcrAddr", propKinds.uint32, 0xffffffff),

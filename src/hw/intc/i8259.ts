@@ -10,7 +10,7 @@ import { setIrq, type IrqState } from "../core/irq.js";
 import type { DeviceClass } from "../core/qdev.js";
 import { ioRegionNew, type IsaBus } from "../isa/isa-bus.js";
 import type { TypeInfo, TypeRegistry } from "../../qom/type.js";
-import { i8259InitChip, picCommonRealize, PicCommonState, picResetCommon, TYPE_PIC_COMMON } from "./i8259-common.js";
+import { i8259InitChip, picCommonRealize, PicCommonState, picResetCommon, picStatUpdateIrq, TYPE_PIC_COMMON } from "./i8259-common.js";
 
 export const TYPE_I8259 = "isa-i8259";
 
@@ -21,6 +21,12 @@ const picPairs = new WeakMap<TypeRegistry, { master: I8259State; slave: I8259Sta
 
 export function isaPic(registry: TypeRegistry): I8259State | undefined {
   return picPairs.get(registry)?.master;
+}
+
+/** Both chips of the machine's pair, master first. */
+export function i8259Chips(registry: TypeRegistry): I8259State[] {
+  const pair = picPairs.get(registry);
+  return pair ? [pair.master, pair.slave] : [];
 }
 
 /** The highest-priority bit of `mask` counted from the rotation base, 8 when `mask` is empty. */
@@ -57,6 +63,7 @@ function picUpdate(s: PicCommonState): void {
 /** An input line changed: latch edges, follow levels (per the ELCR). */
 function picSetIrq(s: PicCommonState, n: number, level: number): void {
   const mask = 1 << n;
+  picStatUpdateIrq(s.registry, s.master ? n : n + 8, level);
   if (s.elcr & mask) {
     if (level) {
       s.irr |= mask;

@@ -21,6 +21,7 @@ import { ioRegionNew } from "../isa/isa-bus.js";
 import { NANOSECONDS_PER_SECOND } from "../../util/clock.js";
 import { QEMU_CLOCK_VIRTUAL, qemuClocksOf, timerModAnticipateNs, timerNewNs, type QemuTimer } from "../../util/qemu-timer.js";
 import { picReadIrq } from "./i8259.js";
+import { interruptStatsProviderClassOf, TYPE_INTERRUPT_STATS_PROVIDER } from "./intc.js";
 
 export const TYPE_IOAPIC_COMMON = "ioapic-common";
 export const TYPE_IOAPIC = "ioapic";
@@ -64,6 +65,9 @@ export class IoapicCommonState extends SysBusDevice {
   /** EOIs in a row that found the level-triggered line still asserted (interrupt storm guard). */
   readonly irqEoi = new Array<number>(IOAPIC_NUM_PINS).fill(0);
   delayedServiceTimer: QemuTimer | undefined;
+  /** Input levels and their rising counts, for `info irq` (QEMU's irq_level / irq_count). */
+  readonly irqLevel = new Uint8Array(IOAPIC_NUM_PINS);
+  readonly irqCount = new Array<number>(IOAPIC_NUM_PINS).fill(0);
   /** The 4 KiB register window (`ioapic[0]`), created at realize. */
   ioMemory: MemoryRegion | undefined;
 }
@@ -117,6 +121,12 @@ function ioapicService(s: IoapicCommonState): void {
 
 /** An input pin changed level (QEMU's ioapic_set_irq). */
 function ioapicSetIrq(s: IoapicCommonState, vector: number, level: number): void {
+  // QEMU's ioapic_stat_update_irq, on the input as wired (before IRQ 0 moves to pin 2).
+  const l = level ? 1 : 0;
+  if (vector < IOAPIC_NUM_PINS && l !== s.irqLevel[vector]) {
+    s.irqLevel[vector] = l;
+    if (l) s.irqCount[vector]!++;
+  }
   // ISA IRQ 0 is wired to pin 2 (GSI 2) on the PC.
   if (vector === 0) vector = 2;
   if (vector >= IOAPIC_NUM_PINS) return;
@@ -232,6 +242,35 @@ function ioapicMemWrite(s: IoapicCommonState, addr: number, value: number, size:
   }
 }
 
+const DELIVERY_MODE_NAMES = ["fixed", "lowest", "SMI", "...", "NMI", "INIT", "...", "extINT"];
+
+function irrDump(name: string, bitmap: number): string {
+  let out = `${name.padEnd(10)} `;
+  if (bitmap === 0) return `${out}(none)\n`;
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) if (bitmap & (1 << i)) out += `${String(i).padEnd(2)} `;
+  return `${out}\n`;
+}
+
+/** QEMU's ioapic_print_redtbl (HMP `info pic`). */
+function ioapicPrintInfo(obj: QomObject): string {
+  const s = obj as IoapicCommonState;
+  let out = `ioapic0: ver=0x${s.version.toString(16)} id=0x${s.ioapicId.toString(16).padStart(2, "0")} sel=0x${s.ioregsel.toString(16).padStart(2, "0")}`;
+  out += s.ioregsel ? ` (redir[${((s.ioregsel - IOAPIC_REG_REDTBL_BASE) >> 1) >>> 0}])\n` : "\n";
+  let remoteIrr = 0;
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) {
+    const e = s.ioredtbl[i]!;
+    const lo = Number(e & 0xffffffffn);
+    const logical = (lo & 0x800) !== 0;
+    const dest = Number((e >> 56n) & (logical ? 0xffn : 0xfn));
+    out +=
+      `  pin ${String(i).padEnd(2)} 0x${e.toString(16).padStart(16, "0")} dest=${dest.toString(16)} vec=${String(lo & 0xff).padEnd(3)} ` +
+      `${lo & 0x2000 ? "active-lo" : "active-hi"} ${(lo & 0x8000 ? "level" : "edge").padEnd(5)} ` +
+      `${(lo & 0x10000 ? "masked" : "").padEnd(6)} ${DELIVERY_MODE_NAMES[(lo >> 8) & 7]!.padEnd(6)} ${logical ? "logical" : "physical"}\n`;
+    if (lo & 0x8000 && lo & 0x4000) remoteIrr |= 1 << i;
+  }
+  return out + irrDump("  IRR", s.irr) + irrDump("  Remote IRR", remoteIrr);
+}
+
 /** QEMU's ioapic_reset_common. */
 function ioapicReset(s: IoapicCommonState): void {
   s.ioapicId = 0;
@@ -258,9 +297,15 @@ export const ioapicCommonTypeInfo: TypeInfo<IoapicCommonState, IoapicCommonClass
   parent: TYPE_SYS_BUS_DEVICE,
   abstract: true,
   instance: IoapicCommonState,
+  interfaces: [TYPE_INTERRUPT_STATS_PROVIDER],
   classInit: (k) => {
     k.userCreatable = false;
     k.realize = ioapicCommonRealize;
+    const ic = interruptStatsProviderClassOf(k);
+    if (ic) {
+      ic.printInfo = ioapicPrintInfo;
+      ic.getStatistics = (obj) => (obj as IoapicCommonState).irqCount;
+    }
   },
 };
 
