@@ -122,7 +122,14 @@ export class AddressSpace {
       }
     }
     const buf = this.scratch;
-    this.readBytes(addr, buf.subarray(0, size));
+    if (r !== undefined && r.ram === undefined && addr + size > r.end) {
+      // QEMU's address_space_ld*: an access that starts in an I/O region goes to that region
+      // whole, even where the flat view shows another region over part of it (outl 0xcf8 with
+      // the PIIX3 reset register at 0xcf9).
+      this.lastResult = dispatchRead(r.mr, addr - r.start + r.offsetInRegion, size, buf, 0);
+    } else {
+      this.readBytes(addr, buf.subarray(0, size));
+    }
     if (size === 1) return buf[0]!;
     if (size === 2) return buf[0]! | (buf[1]! << 8);
     return (buf[0]! | (buf[1]! << 8) | (buf[2]! << 16) | (buf[3]! << 24)) >>> 0;
@@ -156,6 +163,11 @@ export class AddressSpace {
     }
     const buf = this.scratch;
     for (let i = 0; i < size; i++) buf[i] = value >>> (8 * i);
+    if (r !== undefined && r.ram === undefined && addr + size > r.end) {
+      // As in read(): QEMU's address_space_st* sends the whole access to the starting region.
+      this.lastResult = dispatchWrite(r.mr, addr - r.start + r.offsetInRegion, size, buf, 0);
+      return;
+    }
     this.writeBytes(addr, buf.subarray(0, size));
   }
 

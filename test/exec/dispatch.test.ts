@@ -165,10 +165,26 @@ describe("access sizes", () => {
     const io = getSystemIo(types);
     memoryRegionAddSubregion(io, 0x100, memoryRegionInitIo(types, byteOps(), regs, "dev", 4));
     const ioas = addressSpaceIo(types);
-    // 0x103 is odd: one byte from the device, then the rest from unassigned ports (all ones).
-    expect(ioas.read(0x103, 2)).toBe(0xff13);
+    // address_space_read (what qtest and DMA use): 0x103 is odd, so one byte comes from the
+    // device and the rest from unassigned ports (all ones).
+    const buf = new Uint8Array(2);
+    ioas.readBytes(0x103, buf);
+    expect(buf[0]! | (buf[1]! << 8)).toBe(0xff13);
     expect(ioas.read(0x101, 2)).toBe(0x1211);
     expect(regs.calls).toEqual(["r3/1", "r1/1", "r2/1"]);
+  });
+
+  it("sends a CPU load or store that starts in an I/O region to that region whole (address_space_ld/st)", () => {
+    const regs = new Regs();
+    const io = getSystemIo(types);
+    memoryRegionAddSubregion(io, 0xcf8, memoryRegionInitIo(types, byteOps(), regs, "conf", 4));
+    // A one-byte register laid over the second byte, like the PIIX3 reset control at 0xcf9.
+    const rcr = new Regs();
+    memoryRegionAddSubregionOverlap(io, 0xcf9, memoryRegionInitIo(types, byteOps(), rcr, "rcr", 1), 1);
+    const ioas = addressSpaceIo(types);
+    ioas.write(0xcf8, 0x80000000, 4);
+    expect(regs.calls).toEqual(["w0/4=80000000"]);
+    expect(rcr.calls).toEqual([]);
   });
 
   it("reads unassigned memory as zero and unassigned ports as all ones", () => {
