@@ -99,6 +99,8 @@ export class QemuClocks {
   icountExecuted = 0;
   /** Nanoseconds of virtual time granted while all vCPUs idled (QEMU's qemu_icount_bias). */
   icountBias = 0;
+  /** Timers made on these clocks so far (a machine's clocks cannot be swapped once used). */
+  timersCreated = 0;
 
   /**
    * Called when a timer became the earliest of its list, so the deadline the run loop computed
@@ -261,6 +263,7 @@ export class QemuClocks {
 
 /** QEMU's timer_new_full: a timer on `type` of `clocks`, in units of `scale` nanoseconds. */
 export function timerNew(clocks: QemuClocks, type: QemuClockType, cb: QemuTimerCb, scale = SCALE_NS): QemuTimer {
+  clocks.timersCreated++;
   return new QemuTimer(clocks.list(type), scale, cb);
 }
 
@@ -370,6 +373,10 @@ export function qemuClocksOf(registry: TypeRegistry): QemuClocks {
 
 /** Installs a machine's clocks (icount, a fake host clock in tests) before its devices exist. */
 export function setQemuClocks(registry: TypeRegistry, clocks: QemuClocks): void {
+  const current = machineClocks.get(registry);
+  if (current && current !== clocks && current.timersCreated > 0) {
+    throw new Error("setQemuClocks: devices of this machine already have timers on its clocks");
+  }
   machineClocks.set(registry, clocks);
 }
 

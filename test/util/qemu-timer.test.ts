@@ -75,6 +75,18 @@ describe("clocks", () => {
     expect(clocks.getNs(QEMU_CLOCK_VIRTUAL_RT)).toBe(1e9);
   });
 
+  it("a machine's clocks are installed before any device makes a timer on them", async () => {
+    const { TypeRegistry } = await import("../../src/qom/type.js");
+    const { qemuClocksOf, setQemuClocks } = await import("../../src/util/qemu-timer.js");
+    const registry = new TypeRegistry();
+    const mine = new QemuClocks({ host: new FakeHostClock() });
+    setQemuClocks(registry, mine);
+    expect(qemuClocksOf(registry)).toBe(mine);
+    timerNewNs(mine, QEMU_CLOCK_VIRTUAL, () => {});
+    expect(() => setQemuClocks(registry, new QemuClocks())).toThrow(/already have timers/);
+    expect(qemuClocksOf(new TypeRegistry())).not.toBe(mine);
+  });
+
   it("refuses a shift out of range", () => {
     expect(() => new QemuClocks({ icountShift: 11 })).toThrow(RangeError);
   });
