@@ -188,3 +188,17 @@ describe("the OpenStack seed line with its disk present", () => {
     expect(qomdTree(m.registry).get("/machine/unattached/device[0]")).toBe("SandyBridge-x86_64-cpu");
   });
 });
+
+describe("legacy drives", () => {
+  it("-hda attaches an ide-hd on the PIIX3 IDE and the drive cannot be used twice", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const disk = join(mkdtempSync(join(tmpdir(), "qomd-hda-")), "disk.raw");
+    writeFileSync(disk, Buffer.alloc(1024 * 1024));
+    const m = await build("-M", "pc", "-S", "-nodefaults", "-drive", `file=${disk},format=raw,if=ide,index=0`);
+    expect(qomdTree(m.registry).get("/machine/unattached/device[18]")).toBe("ide-hd");
+    expect(await stderrOf("-M", "pc", "-nodefaults", "-drive", `file=${disk},format=raw,if=ide,index=0`, "-device", "ide-hd,drive=ide0-hd0")).toBe(
+      `${PROG}: -device ide-hd,drive=ide0-hd0: Drive 'ide0-hd0' is already in use because it has been automatically connected to another device (did you need 'if=none' in the drive options?)\n`,
+    );
+  });
+});

@@ -60,10 +60,32 @@ export function backendHolder(registry: TypeRegistry, backend: Backend): DeviceS
   return stateOf(registry).holders.get(backend);
 }
 
+/** A backend that keeps its own record of the device using it (the block layer's BlockBackend). */
+interface AttachableBackend {
+  attach(dev: unknown): void;
+  detach(): void;
+}
+
+function attachable(backend: Backend): AttachableBackend | undefined {
+  const b = backend as Partial<AttachableBackend>;
+  return typeof b.attach === "function" && typeof b.detach === "function" ? (b as AttachableBackend) : undefined;
+}
+
+/** Records `dev` as the user of `backend`, telling the backend itself when it keeps track (QEMU's blk_attach_dev). */
+function hold(state: { holders: Map<Backend, DeviceState> }, backend: Backend, dev: DeviceState): void {
+  if (state.holders.get(backend) === dev) return;
+  attachable(backend)?.attach(dev);
+  state.holders.set(backend, dev);
+}
+
 /** Frees every backend `dev` holds; devices call it when they are finalised. */
 export function releaseBackends(dev: DeviceState): void {
   const { holders } = stateOf(dev.registry);
-  for (const [backend, holder] of [...holders]) if (holder === dev) holders.delete(backend);
+  for (const [backend, holder] of [...holders]) {
+    if (holder !== dev) continue;
+    holders.delete(backend);
+    attachable(backend)?.detach();
+  }
 }
 
 function cantFind(dev: DeviceState, name: string, id: string): QomError {
@@ -81,7 +103,8 @@ export const driveKind: PropertyKind<string> = {
     const blk = state.resolver("drive", id);
     if (!blk) throw cantFind(dev, name, id);
     const holder = state.holders.get(blk);
-    if (holder && holder !== dev) {
+    // A block backend reports double use itself, with QEMU's two texts (see hold()).
+    if (holder && holder !== dev && !attachable(blk)) {
       const info = blk as Partial<DriveBackendInfo>;
       if (info.interfaceType !== undefined && info.interfaceType !== "none") {
         throw new QomError(
@@ -90,7 +113,7 @@ export const driveKind: PropertyKind<string> = {
       }
       throw new QomError(`Drive '${id}' is already in use by another device`);
     }
-    state.holders.set(blk, dev);
+    hold(state, blk, dev);
     return id;
   },
   write: (x) => x,
@@ -191,5 +214,5 @@ export function macaddrSetFree(registry: TypeRegistry, mac: MacAddr): void {
 export function attachDrive(dev: DeviceState, id: string): void {
   const state = stateOf(dev.registry);
   const blk = state.resolver?.("drive", id);
-  if (blk) state.holders.set(blk, dev);
+  if (blk) hold(state, blk, dev);
 }
