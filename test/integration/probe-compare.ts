@@ -59,3 +59,22 @@ export function canonical(v: Json): string {
 export function typeNames(reply: Json): Set<string> {
   return new Set((reply as JsonObj[]).map((t) => t["name"] as string));
 }
+
+/**
+ * ObjectTypeInfo entries qomd reports differently from QEMU (outside src/monitor):
+ * qomd has no chardev-fd (QEMU's base for chardevs on plain file descriptors), so its file and
+ * stdio chardevs derive from chardev; and qomd's "accel" base type is abstract, QEMU 7.2's is not.
+ */
+export const TYPE_INFO_DIFFERENCES: Readonly<Record<string, { qomd: JsonObj; qemu: JsonObj }>> = {
+  "chardev-file": { qomd: { name: "chardev-file", parent: "chardev" }, qemu: { name: "chardev-file", parent: "chardev-fd" } },
+  "chardev-stdio": { qomd: { name: "chardev-stdio", parent: "chardev" }, qemu: { name: "chardev-stdio", parent: "chardev-fd" } },
+  accel: { qomd: { abstract: true, name: "accel", parent: "object" }, qemu: { name: "accel", parent: "object" } },
+};
+
+/** qomd's ObjectTypeInfo as QEMU would give it, after checking it differs only as listed above. */
+export function asQemuTypeInfo(entry: JsonObj): JsonObj {
+  const known = TYPE_INFO_DIFFERENCES[entry["name"] as string];
+  if (!known) return entry;
+  expect(entry, `qom-list-types entry ${String(entry["name"])}`).toEqual(known.qomd);
+  return known.qemu;
+}
