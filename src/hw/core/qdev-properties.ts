@@ -80,6 +80,19 @@ export function setAfterRealizeError(dev: DeviceState, name: string): QomError {
     : new QomError(`Attempt to set property '${name}' on anonymous device (type '${dev.typeName}') after it was realized`);
 }
 
+/**
+ * The declaration behind a class property made from one (QEMU's Property of a qdev property).
+ * A symbol-keyed member, so that it survives `{ ...prop }` copies that adjust getters.
+ */
+const QDEV_DECLARATION = Symbol("qdev property declaration");
+
+type DeclaredProperty = ObjectProperty & { [QDEV_DECLARATION]?: DeviceProperty<unknown> };
+
+/** The qdev (static) property declaration a class property was made from, if it was. */
+export function qdevPropertyDeclaration(prop: ObjectProperty): DeviceProperty<unknown> | undefined {
+  return (prop as DeclaredProperty)[QDEV_DECLARATION];
+}
+
 /** Turns a declaration into the class property QEMU's device_class_set_props would add. */
 export function devicePropertyToObjectProperty<T>(p: DeviceProperty<T>): ObjectProperty {
   const prop: ObjectProperty = {
@@ -103,6 +116,7 @@ export function devicePropertyToObjectProperty<T>(p: DeviceProperty<T>): ObjectP
       fieldsOf(obj)[p.field] = defval;
     };
   }
+  (prop as DeclaredProperty)[QDEV_DECLARATION] = p as DeviceProperty<unknown>;
   return prop;
 }
 

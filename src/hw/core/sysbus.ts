@@ -16,7 +16,7 @@ import {
   memoryRegionDelSubregion,
   type MemoryRegion,
 } from "../../exec/memory.js";
-import { BusState, qbusCreate, TYPE_BUS } from "./bus.js";
+import { BusState, qbusCreate, TYPE_BUS, type BusClass } from "./bus.js";
 import type { IrqState } from "./irq.js";
 import { DeviceState, TYPE_DEVICE, type DeviceClass } from "./qdev.js";
 
@@ -42,9 +42,22 @@ export class SysBusDevice extends DeviceState {
   readonly pio: number[] = [];
 }
 
+function hex16(v: number): string {
+  return BigInt.asUintN(64, BigInt(v)).toString(16).padStart(16, "0");
+}
+
+/** QEMU's sysbus_dev_print (`info qtree`): each MMIO region's address (all ones until mapped) and size. */
+function sysbusDevPrint(_bus: BusState, dev: DeviceState, indent: number): string[] {
+  const sbd = dev as SysBusDevice;
+  return (sbd.mmio ?? []).map((m) => `${" ".repeat(indent)}mmio ${hex16(m.addr)}/${hex16(m.memory.size)}`);
+}
+
 export const systemBusTypeInfo: TypeInfo<BusState> = {
   name: TYPE_SYSTEM_BUS,
   parent: TYPE_BUS,
+  classInit: (k: ObjectClass) => {
+    (k as BusClass).printDev = sysbusDevPrint;
+  },
 };
 
 export const sysBusDeviceTypeInfo: TypeInfo<SysBusDevice> = {
