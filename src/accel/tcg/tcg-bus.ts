@@ -11,6 +11,7 @@
  * through the I/O address space. The permissions are recomputed when the memory map changes.
  */
 import type { AddressSpace } from "../../exec/address-space.js";
+import { dispatchRead, dispatchWrite } from "../../exec/dispatch.js";
 import type { CpuBus } from "../../target/i386/tcg/bus.js";
 import type { AccessSize, VmOps } from "../accel-ops.js";
 
@@ -116,6 +117,33 @@ export class TcgBus implements CpuBus {
   }
 }
 
+const scratch = new Uint8Array(4);
+
+/**
+ * A CPU load (QEMU's address_space_ldl and friends): RAM and ROM through the address space; a
+ * device gets the whole access at the address where it starts, even when a smaller region
+ * overlaps part of it (as PIIX3's reset register at 0xcf9 overlaps the PCI config index at 0xcf8).
+ */
+export function cpuLoad(as: AddressSpace, addr: number, size: AccessSize): number {
+  const r = as.lookup(addr);
+  if (r === undefined || r.ram !== undefined) return as.read(addr, size);
+  dispatchRead(r.mr, addr - r.start + r.offsetInRegion, size, scratch, 0);
+  if (size === 1) return scratch[0]!;
+  if (size === 2) return scratch[0]! | (scratch[1]! << 8);
+  return (scratch[0]! | (scratch[1]! << 8) | (scratch[2]! << 16) | (scratch[3]! << 24)) >>> 0;
+}
+
+/** A CPU store (QEMU's address_space_stl and friends); see cpuLoad. */
+export function cpuStore(as: AddressSpace, addr: number, value: number, size: AccessSize): void {
+  const r = as.lookup(addr);
+  if (r === undefined || r.ram !== undefined) {
+    as.write(addr, value, size);
+    return;
+  }
+  for (let i = 0; i < size; i++) scratch[i] = value >>> (8 * i);
+  dispatchWrite(r.mr, addr - r.start + r.offsetInRegion, size, scratch, 0);
+}
+
 /** VmOps over a machine's memory and I/O address spaces (what a board gives every vCPU). */
 export function addressSpaceVmOps(
   memory: AddressSpace,
@@ -123,10 +151,10 @@ export function addressSpaceVmOps(
   interrupts?: { hasInterrupt(): boolean; acknowledgeInterrupt(): number },
 ): VmOps {
   const ops: VmOps = {
-    pioRead: (port, size: AccessSize) => io.read(port, size),
-    pioWrite: (port, value, size: AccessSize) => io.write(port, value, size),
-    mmioRead: (gpa, size: AccessSize) => memory.read(gpa, size),
-    mmioWrite: (gpa, value, size: AccessSize) => memory.write(gpa, value, size),
+    pioRead: (port, size) => cpuLoad(io, port, size),
+    pioWrite: (port, value, size) => cpuStore(io, port, value, size),
+    mmioRead: (gpa, size) => cpuLoad(memory, gpa, size),
+    mmioWrite: (gpa, value, size) => cpuStore(memory, gpa, value, size),
   };
   if (interrupts) {
     ops.hasInterrupt = () => interrupts.hasInterrupt();

@@ -38,6 +38,18 @@ import { plainBool } from "../pci/prop-kinds.js";
 import { PCI_CLASS_BRIDGE_OTHER, PCI_DEVICE_ID_INTEL_82371AB_3, PCI_VENDOR_ID_INTEL } from "../pci/pci-regs.js";
 import { ACPI_PCIHP_ADDR_PIIX4, AcpiPciHpState } from "./pcihp.js";
 import { TYPE_ACPI_DEVICE_IF } from "./acpi-interface.js";
+import {
+  acpiPm1CntInit,
+  acpiPm1CntReset,
+  acpiPm1EvtInit,
+  acpiPm1EvtReset,
+  acpiPmTmrInit,
+  acpiPmTmrReset,
+  acpiRegsNew,
+  acpiUpdateSci,
+  type AcpiRegs,
+} from "./core.js";
+import { qemuSystemShutdownRequest } from "../../softmmu/runstate.js";
 
 export const TYPE_PIIX4_PM = "PIIX4_PM";
 
@@ -73,6 +85,8 @@ export class PIIX4PMState extends PCIDevice {
   smbusIo: MemoryRegion | undefined;
   smbus: I2CBus | undefined;
   pcihp: AcpiPciHpState | undefined;
+  /** PM1 event/control and the PM timer (QEMU's s->ar). */
+  ar: AcpiRegs | undefined;
   /** The SCI line (unnamed-gpio-out[0]) and the SMI line (smi-irq[0]). */
   get sciIrq(): IrqState | undefined {
     return this.gpioOut(0);
@@ -150,9 +164,16 @@ function piix4PmRealize(dev: PCIDevice): void {
   s.io = memoryRegionInit(s, "piix4-pm", 64);
   memoryRegionSetEnabled(s.io, false);
   memoryRegionAddSubregion(io, 0, s.io);
-  memoryRegionAddSubregion(s.io, 8, memoryRegionInitIo(s, undefined, s, "acpi-tmr", 4));
-  memoryRegionAddSubregion(s.io, 0, memoryRegionInitIo(s, undefined, s, "acpi-evt", 4));
-  memoryRegionAddSubregion(s.io, 4, memoryRegionInitIo(s, undefined, s, "acpi-cnt", 2));
+  // QEMU's piix4_pm_realize order: timer, PM1 event, PM1 control.
+  const ar = (s.ar = acpiRegsNew(s));
+  // QEMU's pm_tmr_timer / piix4_pm_update_sci: the SCI follows PM1 and GPE status.
+  const updateSci = (r: AcpiRegs) => acpiUpdateSci(r, s.sciIrq);
+  acpiPmTmrInit(ar, s, updateSci, s.io);
+  acpiPm1EvtInit(ar, s, updateSci, s.io);
+  acpiPm1CntInit(ar, s, s.io, s.s4Val, false, {
+    shutdown: () => qemuSystemShutdownRequest(s.registry, "guest-shutdown"),
+    suspend: () => {},
+  });
 
   systemHotAddInit(s, io, bus);
   addReadOnlyProps(s);
@@ -193,6 +214,11 @@ function piix4PmReset(dev: PCIDevice): void {
   c[0x40] = 0x01; // PM I/O base: I/O space indicator
   c[0x80] = 0;
   if (!s.smmEnabled) c[0x5b] = 0x02;
+  if (s.ar) {
+    acpiPm1EvtReset(s.ar);
+    acpiPm1CntReset(s.ar);
+    acpiPmTmrReset(s.ar);
+  }
   updateIoSpaces(s);
   s.pcihp?.reset();
 }

@@ -37,9 +37,13 @@ import { TYPE_VMMOUSE } from "./vmmouse.js";
 import { port92ConnectA20, TYPE_PORT92, type Port92State } from "./port92.js";
 import { serialHdsIsaInit } from "../char/serial-isa.js";
 import { parallelHdsIsaInit } from "../char/parallel.js";
-import { fwCfgInitIoDma, type FwCfgIoState } from "../nvram/fw-cfg.js";
+import type { FwCfgIoState } from "../nvram/fw-cfg.js";
+import { fwCfgAddOptionRoms, fwCfgArchCreate, pcAdvertisesAmdHtHole, pcE820Entries } from "./fw-cfg.js";
+import { machineX86Cpus } from "../../softmmu/x86-vcpus.js";
+import { pcCmosInit } from "./pc-cmos.js";
+import type { RtcState } from "../rtc/mc146818rtc.js";
 import { loadFirmware } from "./pc-firmware.js";
-import { x86CpusInit } from "./x86-cpu.js";
+import { x86BootCpus, x86CpuApicIdFromIndex, x86CpusInit } from "./x86-cpu.js";
 import { pcVgaInit } from "../display/vga-interface.js";
 import { i440fxInit } from "../pci-host/i440fx.js";
 import { piix3Create } from "../isa/piix3.js";
@@ -108,7 +112,7 @@ export function machineRam(ms: PCMachineState): MemoryRegion {
 }
 
 /** QEMU's pc_memory_init, for the parts the board tree shows: RAM aliases, firmware, option ROM space, fw_cfg. */
-export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: MemoryRegion, split: { below: number; above: number }): FwCfgIoState {
+export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: MemoryRegion, split: { below: number; above: number }, apicIdLimit = x86CpuApicIdFromIndex(ms, ms.smp.maxCpus - 1) + 1): FwCfgIoState {
   const system = getSystemMemory(ms.registry);
   const below = memoryRegionInitAlias(ms.registry, "ram-below-4g", ram, 0, split.below);
   memoryRegionAddSubregion(system, 0, below);
@@ -121,7 +125,21 @@ export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: M
   const optionRom = memoryRegionInitRam(ms.registry, "pc.rom", PC_ROM_MAX - PC_ROM_MIN_VGA);
   if (pciEnabled) memoryRegionSetReadonly(optionRom, true);
   memoryRegionAddSubregionOverlap(romMemory, PC_ROM_MIN_VGA, optionRom, 1);
-  return fwCfgInitIoDma(ms.registry, 0x510, 0x514, { graphics: ms.enableGraphics });
+  const fwCfg = fwCfgArchCreate(ms, {
+    bootCpus: x86BootCpus(ms),
+    apicIdLimit,
+    ramSize: ms.ramSize,
+    e820: pcE820Entries(split.below, split.above, amdHtHole(ms)),
+    info: { graphics: ms.enableGraphics },
+  });
+  fwCfgAddOptionRoms(fwCfg, ms);
+  return fwCfg;
+}
+
+/** pc_memory_init's test for the AMD HyperTransport hole, on the first CPU. */
+function amdHtHole(ms: PCMachineState): boolean {
+  const st = machineX86Cpus(ms)[0]?.state;
+  return st !== undefined && pcAdvertisesAmdHtHole(ms.machineClass.name, st.vendorWords, st.physBits);
 }
 
 /** QEMU's ioport80/ioportF0: the POST code and FPU error ports, which ignore what they get. */
@@ -244,7 +262,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   const split = splitRam(ms);
   ms.below4gMemSize = split.below;
   ms.above4gMemSize = split.above;
-  x86CpusInit(ms, { ...(ms.cpuOption ? { cpuOption: ms.cpuOption } : {}), ...(ms.warningSink ? { warnings: ms.warningSink } : {}) });
+  const { apicIdLimit } = x86CpusInit(ms, { ...(ms.cpuOption ? { cpuOption: ms.cpuOption } : {}), ...(ms.warningSink ? { warnings: ms.warningSink } : {}) });
 
   let romMemory = getSystemMemory(ms.registry);
   let pciMemory: MemoryRegion | undefined;
@@ -253,7 +271,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
     romMemory = pciMemory;
   }
   const ram = machineRam(ms);
-  ms.fwCfg = pcMemoryInit(ms, ram, romMemory, split);
+  ms.fwCfg = pcMemoryInit(ms, ram, romMemory, split, apicIdLimit);
 
   const { gsi, state: gsiState } = pcGsiCreate(ms);
   let bus: IsaBus;
@@ -319,6 +337,12 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   }
   // QEMU's pc_cmos_init links the RTC; mc146818_rtc_init already added the `rtc-time` alias.
   addLink(ms, "rtc_state", "isa-device", { check: allowSetLink, strong: true }, rtc);
+  pcCmosInit(rtc as RtcState, {
+    below4gMemSize: split.below,
+    above4gMemSize: split.above,
+    bootOrder: ms.boot.order ?? "cad",
+    bootCpus: x86BootCpus(ms),
+  });
 
   if (pciBus && ms.usb) {
     throw new QomError("'piix3-usb-uhci' is not a valid device model name");

@@ -22,7 +22,7 @@ import {
   TYPE_ISA_DEVICE,
   type IoRegion,
 } from "../isa/isa-bus.js";
-import { PS2_DEVICE_IRQ, Ps2KbdState, Ps2MouseState, TYPE_PS2_KBD_DEVICE, TYPE_PS2_MOUSE_DEVICE } from "./ps2.js";
+import { PS2_DEVICE_IRQ, ps2WriteKeyboard, Ps2KbdState, Ps2MouseState, TYPE_PS2_KBD_DEVICE, TYPE_PS2_MOUSE_DEVICE } from "./ps2.js";
 
 export const TYPE_I8042 = "i8042";
 export const I8042_A20_LINE = "a20";
@@ -187,8 +187,8 @@ function writeCommand(s: I8042State, val: number): void {
 function writeData(s: I8042State, val: number): void {
   switch (s.writeCmd) {
     case 0:
-      s.ps2kbd.queueByte(0xfa); // the keyboard acknowledges what it is sent
-      s.pending |= 1;
+      ps2WriteKeyboard(s.ps2kbd, val);
+      if (s.ps2kbd.queue.length) s.pending |= 1;
       kbdUpdateIrq(s);
       break;
     case 0x60:

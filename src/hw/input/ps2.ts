@@ -52,6 +52,91 @@ export class Ps2MouseState extends Ps2State {
   mouseType = 0;
 }
 
+const KBD_REPLY_ACK = 0xfa;
+const KBD_REPLY_RESEND = 0xfe;
+const KBD_REPLY_POR = 0xaa;
+const KBD_REPLY_ID = 0xab;
+/** The scancode set the host sees when the i8042 translates (QEMU's translate_table). */
+const TRANSLATED_SET = [0xff, 0x43, 0x41, 0x3f];
+
+/** QEMU's ps2_reset_keyboard: scanning on, set 2, queue empty, LEDs off. */
+function ps2ResetKeyboard(s: Ps2KbdState): void {
+  s.scanEnabled = true;
+  s.scancodeSet = 2;
+  s.queue.length = 0;
+  s.ledstate = 0;
+}
+
+/** QEMU's ps2_write_keyboard: a byte the host sends to the keyboard, and the keyboard's replies. */
+export function ps2WriteKeyboard(s: Ps2KbdState, val: number): void {
+  const reply = (...bytes: number[]) => {
+    for (const b of bytes) s.queueByte(b);
+  };
+  switch (s.writeCmd) {
+    case 0xf3: // typematic rate: its parameter
+    case 0xfb: // set make/break (QEMU's KBD_CMD_SET_MAKE_BREAK)
+      reply(KBD_REPLY_ACK);
+      s.writeCmd = -1;
+      return;
+    case 0xf0: // scancode set: 0 queries, 1-3 select
+      if (val === 0) reply(KBD_REPLY_ACK, s.translate ? TRANSLATED_SET[s.scancodeSet]! : s.scancodeSet);
+      else if (val >= 1 && val <= 3) {
+        s.scancodeSet = val;
+        reply(KBD_REPLY_ACK);
+      } else reply(KBD_REPLY_RESEND);
+      s.writeCmd = -1;
+      return;
+    case 0xed: // LEDs
+      s.ledstate = val;
+      reply(KBD_REPLY_ACK);
+      s.writeCmd = -1;
+      return;
+  }
+  switch (val) {
+    case 0x00:
+      reply(KBD_REPLY_ACK);
+      break;
+    case 0x05:
+      reply(KBD_REPLY_RESEND);
+      break;
+    case 0xf2: // get id: an MF2 AT keyboard
+      reply(KBD_REPLY_ACK, KBD_REPLY_ID, s.translate ? 0x41 : 0x83);
+      break;
+    case 0xee: // echo
+      reply(0xee);
+      break;
+    case 0xf4: // enable
+      s.scanEnabled = true;
+      reply(KBD_REPLY_ACK);
+      break;
+    case 0xf0:
+    case 0xed:
+    case 0xf3:
+    case 0xfb:
+      s.writeCmd = val;
+      reply(KBD_REPLY_ACK);
+      break;
+    case 0xf5: // reset, disabled
+      ps2ResetKeyboard(s);
+      s.scanEnabled = false;
+      reply(KBD_REPLY_ACK);
+      break;
+    case 0xf6: // reset, enabled
+      ps2ResetKeyboard(s);
+      reply(KBD_REPLY_ACK);
+      break;
+    case 0xff: // reset: acknowledge, then the power-on self-test result
+      ps2ResetKeyboard(s);
+      reply(KBD_REPLY_ACK, KBD_REPLY_POR);
+      break;
+    case 0xfa: // set typematic (all keys)
+      reply(KBD_REPLY_ACK);
+      break;
+    default:
+      reply(KBD_REPLY_RESEND);
+  }
+}
+
 function ps2Reset(s: Ps2State): void {
   s.queue.length = 0;
   s.writeCmd = -1;

@@ -14,6 +14,7 @@ import type { DeviceClass } from "../core/qdev.js";
 import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { defineProp, deviceClassSetProps, type PropertyKind, propKinds } from "../core/qdev-properties.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
+import { fwCfgDmaTransfer } from "./fw-cfg-dma.js";
 import { getSystemIo, memoryRegionAddSubregion, memoryRegionInitIo, type MemoryRegion, type MemoryRegionOps } from "../../exec/memory.js";
 
 export const TYPE_FW_CFG = "fw_cfg";
@@ -288,6 +289,8 @@ const fwCfgDmaOps: MemoryRegionOps<FwCfgState> = {
     const shift = BigInt((8 - addr - size) * 8);
     const mask = ((1n << BigInt(size * 8)) - 1n) << shift;
     s.dmaAddr = (s.dmaAddr & ~mask) | ((BigInt(value >>> 0) << shift) & mask);
+    // Writing the low half (or all 8 bytes) starts the transfer.
+    if (addr + size === 8) fwCfgDmaTransfer(s);
   },
   endianness: "big",
   valid: { minAccessSize: 1, maxAccessSize: 8, unaligned: false },
