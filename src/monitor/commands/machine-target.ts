@@ -9,7 +9,7 @@
 import type { JsonObject } from "../../qobject/json-value.js";
 import { memorySystemOf } from "../../exec/memory.js";
 import { queryX86CpuDefinitions } from "../../target/i386/cpu-definitions.js";
-import { queryX86CpuModelExpansion } from "../../target/i386/cpu-model-expansion.js";
+import { queryX86CpuModelExpansion, x86StaticPropertyNames } from "../../target/i386/cpu-model-expansion.js";
 import { x86CpuSettings } from "../../target/i386/cpu.js";
 import type { RegistryCommandHandler } from "../machine-context.js";
 
@@ -36,9 +36,26 @@ export const queryCpuModelExpansionCmd: RegistryCommandHandler = (args, ctx) => 
     "start-powered-off": false,
     memory: systemMemoryPath(ctx),
   };
-  return queryX86CpuModelExpansion(args["type"] as ExpansionType, args["model"] as unknown as ModelInfo, {
+  const type = args["type"] as ExpansionType;
+  const info = queryX86CpuModelExpansion(type, args["model"] as unknown as ModelInfo, {
     defaultVersion: settings.defaultVersion,
     plusMinus: { plus: settings.plus, minus: settings.minus },
     genericProps,
-  }) as unknown as JsonObject;
+  });
+  if (type === "static") info.model.props = inStaticExpansionOrder(info.model.props);
+  return info as unknown as JsonObject;
 };
+
+/**
+ * The members of a static expansion in the order QEMU's QDict puts them on the wire. QEMU
+ * copies them from a dictionary of the static property names (declared: the model's
+ * identification, then the feature names by feature word and bit), so within each hash bucket
+ * the first declared comes first; the writer puts the most recently added member of a bucket
+ * first, so members are added in reverse declaration order.
+ */
+function inStaticExpansionOrder(props: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const name of x86StaticPropertyNames().reverse()) if (name in props) out[name] = props[name]!;
+  for (const [name, value] of Object.entries(props)) if (!(name in out)) out[name] = value;
+  return out;
+}
