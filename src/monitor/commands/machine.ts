@@ -7,6 +7,13 @@ import { queryMachines } from "../../hw/core/machine-select.js";
 import type { MachineClass, MachineState } from "../../hw/core/machine.js";
 import type { MachineCommandHandler, MachineContext, RegistryCommandHandler } from "../machine-context.js";
 
+/**
+ * Every machine type the registry has, Ubuntu's distribution types (pc-i440fx-jammy …) included,
+ * although Debian's QEMU 7.2 has none of them. libvirt 9 (virQEMUCapsProbeQMPMachineTypes) adds
+ * every entry but "none" to its capabilities, so they show up as extra <machine> elements and are
+ * accepted in domain XML; its default is chosen by the "pc" alias and is-default, which these
+ * types do not carry, so nothing else changes (test/integration/libvirt-probe.test.ts).
+ */
 export const queryMachinesCmd: RegistryCommandHandler = (_args, ctx) => queryMachines(ctx.registry);
 
 export const queryTargetCmd: RegistryCommandHandler = () => ({ arch: "x86_64" });
