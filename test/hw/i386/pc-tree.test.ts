@@ -43,6 +43,26 @@ describe("-M isapc -S -nodefaults", () => {
   });
 });
 
+describe("-M pc -S (with QEMU's default devices)", () => {
+  it("builds QEMU 7.2's tree: VGA, the default NIC, serial and parallel on text consoles, floppy and CD-ROM", async () => {
+    const sock = join(mkdtempSync(join(tmpdir(), "qomd-tree-")), "qmp.sock");
+    const pc = await createMachine(["-L", fakeFirmwareDir(), "-M", "pc", "-S", "-display", "none", "-qmp", `unix:${sock},server=on,wait=off`], {
+      prog: "qemu-system-x86_64",
+    });
+    try {
+      expect(treeLines(qomdTree(pc.registry), modelled)).toEqual(treeLines(readCapturedTree("qom-paths.pc-defaults.txt"), modelled));
+      const root = objectGetRoot(pc.registry);
+      const wrong = readCapturedLinks("qom-paths.pc-defaults.txt")
+        .filter((l) => modelled(l.owner) && modelled(l.value))
+        .filter((l) => resolvePath(root, l.owner).obj?.getProperty(l.prop) !== l.value)
+        .map((l) => `${l.owner}.${l.prop}`);
+      expect(wrong).toEqual([]);
+    } finally {
+      await pc.chardevs.closeAll();
+    }
+  });
+});
+
 describe("-M pc -S -nodefaults", () => {
   it("builds QEMU 7.2's composition tree, path for path and type for type", () => {
     const qemu = treeLines(readCapturedTree("qom-paths.pc-nodefaults.txt"), modelled);
