@@ -44,6 +44,8 @@ import { findFirmwareFile } from "../hw/i386/pc-firmware.js";
 import { closeSync, openSync, statSync } from "node:fs";
 import { strerror } from "../block/strerror.js";
 import { initDisplayState, textConsoleNew } from "../ui/console.js";
+import { rtcTimebaseOf } from "../hw/rtc/rtc-timebase.js";
+import { configureRtc } from "./rtc-config.js";
 import { TYPE_CHARDEV_VC } from "../chardev/char-vc.js";
 import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
@@ -261,6 +263,12 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
 
   machine.dataDirs = [...cmd.dataDirs];
+  try {
+    // -rtc base/clock/driftfix, before the RTC exists (QEMU's configure_rtc).
+    rtcTimebaseOf(types).configure(configureRtc(cmd.groups.find("rtc").head[0]));
+  } catch (err) {
+    throw cliError(prog, cmd.groups.find("rtc").head[0]?.loc, err);
+  }
   // PCI option ROMs (efi-e1000.rom, vgabios-stdvga.bin …) come from the firmware directories.
   pciSetRomLocator(types, (romfile) => {
     const path = findFirmwareFile(romfile, machine.dataDirs);
