@@ -37,7 +37,9 @@ export class QmpSocketServer {
 
   constructor(private readonly options: QmpSocketServerOptions) {
     this.log = options.log ?? silentLog;
-    this.server = createServer({ pauseOnConnect: true }, (socket) => this.onConnection(socket));
+    // allowHalfOpen: a client that shuts down its sending side (`printf … | socat`) still gets
+    // the replies to what it sent; serveStream closes our side once they are written.
+    this.server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => this.onConnection(socket));
     this.server.on("error", (err) => this.log.error({ err }, "QMP socket server error"));
   }
 
