@@ -4,7 +4,8 @@
  * compared line by line with QEMU 7.2's (test/fixtures/qemu-7.2/seabios); run control over a
  * QMP socket on a running guest, with the time from `stop` to STOP measured.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { qmpConnect, removeDir, ROOT, startProcess, tempDir, type LineReader, type ProcessHandle } from "./helpers.js";
@@ -13,6 +14,15 @@ const GUESTS = join(ROOT, "test/guests");
 const FIXTURES = join(ROOT, "test/fixtures/qemu-7.2/seabios");
 const SEABIOS = "/usr/share/seabios/bios-256k.bin";
 const haveSeabios = existsSync(SEABIOS);
+const QEMU_IMG = ["/usr/bin/qemu-img", "/usr/local/bin/qemu-img"].find((p) => existsSync(p));
+
+/** The test disk: the hello boot sector padded to 1 MiB, raw (as the fixtures were captured). */
+function rawDisk(at: string): string {
+  const path = join(at, "disk.img");
+  copyFileSync(join(GUESTS, "hello-boot.bin"), path);
+  truncateSync(path, 1024 * 1024);
+  return path;
+}
 
 let dir: string | undefined;
 const procs: ProcessHandle[] = [];
@@ -153,6 +163,28 @@ describe("qomd run with guests", () => {
       const p = run(["-M", "pc", "-nodefaults", "-nographic", "-serial", "stdio"]);
       await until(() => p.stdout.includes("No bootable device.\r\n"), "No bootable device.", p);
       expect(p.stdout).toBe(readFileSync(join(FIXTURES, "pc-nodefaults-nographic.serial"), "latin1"));
+    },
+  );
+
+  it.skipIf(!haveSeabios)(
+    "-hda raw image: SeaBIOS loads the boot sector, which prints on COM1 and exits with 67, as under QEMU (needs the seabios package: apt-get install seabios)",
+    async () => {
+      dir = tempDir("qomd-boot-");
+      const p = run(["-M", "pc", "-nodefaults", "-nographic", "-serial", "stdio", "-hda", rawDisk(dir), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+      expect(await p.exited).toBe(67);
+      expect(p.stdout).toBe(readFileSync(join(FIXTURES, "pc-nodefaults-hda-hello.serial"), "latin1"));
+    },
+  );
+
+  it.skipIf(!haveSeabios || !QEMU_IMG)(
+    "-hda qcow2 image (made with Debian's qemu-img): the same boot (needs the seabios and qemu-utils packages)",
+    async () => {
+      dir = tempDir("qomd-boot-");
+      const qcow2 = join(dir, "disk.qcow2");
+      execFileSync(QEMU_IMG!, ["convert", "-f", "raw", "-O", "qcow2", rawDisk(dir), qcow2]);
+      const p = run(["-M", "pc", "-nodefaults", "-nographic", "-serial", "stdio", "-drive", `file=${qcow2},format=qcow2,if=ide`, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+      expect(await p.exited).toBe(67);
+      expect(p.stdout).toBe(readFileSync(join(FIXTURES, "pc-nodefaults-hda-hello.serial"), "latin1"));
     },
   );
 

@@ -21,6 +21,7 @@ import {
 } from "../pci/pci-regs.js";
 import { ideBusInit, ideBusInitOutputIrq } from "./ide-bus.js";
 import { PCIIDEState, TYPE_PCI_IDE } from "./pci.js";
+import { ideChannelsOf, IdeChannel, ideCommandBlockOps, ideControlBlockOps } from "./ide-core.js";
 
 export const TYPE_PIIX3_IDE = "piix3-ide";
 export const TYPE_PIIX4_IDE = "piix4-ide";
@@ -46,10 +47,10 @@ function bmdmaSetupBar(d: PCIIDEState): void {
  * QEMU's ide_init_ioport with no ISA device: the channel's register blocks are ownerless
  * `ide` regions in the I/O space (`/machine/unattached/ide[N]`).
  */
-function ideInitIoport(d: PCIIDEState, iobase: number, iobase2: number): void {
+function ideInitIoport(d: PCIIDEState, iobase: number, iobase2: number, ch: IdeChannel): void {
   const io = d.pciBus.addressSpaceIo ?? getSystemIo(d.registry);
-  memoryRegionAddSubregion(io, iobase, memoryRegionInitIo(d.registry, undefined, undefined, "ide", 8));
-  memoryRegionAddSubregion(io, iobase2, memoryRegionInitIo(d.registry, undefined, undefined, "ide", 1));
+  memoryRegionAddSubregion(io, iobase, memoryRegionInitIo(d.registry, ideCommandBlockOps, ch, "ide", 8));
+  memoryRegionAddSubregion(io, iobase2, memoryRegionInitIo(d.registry, ideControlBlockOps, ch, "ide", 1));
 }
 
 function piixIdeRealize(dev: PCIDevice): void {
@@ -61,7 +62,9 @@ function piixIdeRealize(dev: PCIDevice): void {
   PORT_INFO.forEach((port, i) => {
     const bus = ideBusInit(d.registry, d, i, 2);
     d.bus.push(bus);
-    ideInitIoport(d, port.iobase, port.iobase2);
+    const ch = new IdeChannel(bus);
+    ideChannelsOf(d).push(ch);
+    ideInitIoport(d, port.iobase, port.iobase2, ch);
     // QEMU's isa_get_irq(NULL, …): the machine's ISA bus lines, if the board made the bus.
     const isaBus = isaBusOf(d.registry);
     ideBusInitOutputIrq(bus, isaBus ? isaGetIrqOnBus(isaBus, port.isairq) : undefined);
@@ -71,12 +74,17 @@ function piixIdeRealize(dev: PCIDevice): void {
 function piixIdeExit(dev: PCIDevice): void {
   const d = dev as PCIIDEState;
   d.bus.length = 0;
+  ideChannelsOf(d).length = 0;
 }
 
 function piixIdeClassInit(k: ObjectClass, deviceId: number): void {
   const pc = k as PCIDeviceClass;
   pc.pciRealize = piixIdeRealize;
   pc.exit = piixIdeExit;
+  // QEMU's piix_ide_reset: both channels' units go back to their reset state.
+  pc.pciReset = (dev) => {
+    for (const ch of ideChannelsOf(dev)) ch.reset();
+  };
   pc.vendorId = PCI_VENDOR_ID_INTEL;
   pc.deviceId = deviceId;
   pc.classId = PCI_CLASS_STORAGE_IDE;
