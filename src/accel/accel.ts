@@ -5,7 +5,10 @@
  */
 import { QomError } from "../qom/error.js";
 import { kvmAvailability } from "./kvm/kvm-available.js";
-import { QomObject } from "../qom/object.js";
+import { KvmInitError } from "./kvm/kvm-accel.js";
+import { kvmMachineInit, type KernelIrqchip } from "./kvm/kvm-machine.js";
+import { enumProperty } from "../qom/property.js";
+import { addClassProperty, QomObject } from "../qom/object.js";
 import { TYPE_OBJECT, type ObjectClass, type TypeInfo, type TypeRegistry } from "../qom/type.js";
 
 export const TYPE_ACCEL = "accel";
@@ -50,21 +53,33 @@ export const tcgAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
   },
 };
 
+/** -accel kvm,kernel-irqchip=… (QEMU's OnOffSplit; QEMU's default is on). */
+const KERNEL_IRQCHIP_VALUES = ["on", "off", "split"] as const;
+const kernelIrqchipOf = new WeakMap<AccelState, KernelIrqchip>();
+
 /**
- * KVM runs guests on /dev/kvm through the native addon (src/accel/kvm). Initialising refuses with
- * QEMU's texts when the host cannot (no /dev/kvm, no permission, an API or capability missing,
- * the addon not built), so `accel=kvm:tcg` falls back. On a host where KVM is usable it still
- * refuses with ENOSYS until the machine's vCPU loop runs on KvmAccel.
+ * KVM runs guests on /dev/kvm through the native addon (src/accel/kvm). Initialising creates the
+ * machine's VM (QEMU's kvm_init), or refuses with QEMU's texts when the host cannot (no
+ * /dev/kvm, no permission, an API or capability missing, the addon not built), so
+ * `accel=kvm:tcg` falls back.
  */
 export const kvmAccelTypeInfo: TypeInfo<AccelState, AccelClass> = {
   name: `kvm${ACCEL_CLASS_SUFFIX}`,
   parent: TYPE_ACCEL,
   classInit: (k) => {
     k.name = "kvm";
-    k.initMachine = () => {
+    addClassProperty(k, enumProperty("kernel-irqchip", "OnOffSplit", KERNEL_IRQCHIP_VALUES, {
+      set: (obj, v) => kernelIrqchipOf.set(obj as AccelState, v as KernelIrqchip),
+    }));
+    k.initMachine = (accel) => {
       const avail = kvmAvailability();
       if (!avail.usable) throw new AccelInitError(avail.error, avail.preLines);
-      throw new AccelInitError("failed to initialize kvm: Function not implemented");
+      try {
+        kvmMachineInit(accel.registry, kernelIrqchipOf.get(accel) ?? "on");
+      } catch (err) {
+        if (err instanceof KvmInitError) throw new AccelInitError(err.message, err.preLines);
+        throw err;
+      }
     };
   },
 };

@@ -14,7 +14,8 @@ import type { CommandLine } from "./cmdline-types.js";
 import type { RunState, ShutdownCause } from "../../protocol/gen/types.js";
 import { VcpuLoop, type VcpuLoopOptions } from "./cpus.js";
 import { createX86Vcpus, resetX86Vcpu, type X86Vcpu } from "./x86-vcpus.js";
-import type { TcgAccel } from "../accel/tcg/tcg-accel.js";
+import type { X86KvmVcpu } from "../accel/kvm/x86-kvm-vcpus.js";
+import type { AccelOps } from "../accel/accel-ops.js";
 
 export type { ShutdownCause };
 
@@ -85,8 +86,8 @@ export function qemuSystemShutdownRequest(registry: TypeRegistry, cause: Shutdow
 
 export class MachineRunControl {
   readonly loop: VcpuLoop;
-  readonly vcpus: X86Vcpu[];
-  readonly accel: TcgAccel;
+  readonly vcpus: Array<X86Vcpu | X86KvmVcpu>;
+  readonly accel: AccelOps;
   readonly actions: RunActions;
   private pendingReset: ShutdownCause | undefined;
   private pendingShutdown: ShutdownCause | undefined;

@@ -25,6 +25,9 @@ import { TcgAccel } from "../accel/tcg/tcg-accel.js";
 import { addressSpaceVmOps } from "../accel/tcg/tcg-bus.js";
 import type { TcgVcpu } from "../accel/tcg/tcg-vcpu.js";
 import { QEMU_CLOCK_VIRTUAL, qemuClocksOf } from "../util/qemu-timer.js";
+import type { AccelOps } from "../accel/accel-ops.js";
+import { createX86KvmVcpus, resetX86KvmVcpu, type X86KvmVcpu } from "../accel/kvm/x86-kvm-vcpus.js";
+import { KvmSlicedVcpu } from "../accel/kvm/kvm-sliced-vcpu.js";
 
 /** One CPU of the machine with its interpreter and interrupt lines. */
 export interface X86Vcpu {
@@ -51,8 +54,16 @@ export interface X86VcpusOptions {
  * Creates the tcg vCPUs of `machine`. The X86CpuInterrupts list of the machine is reused when
  * the board already made one per CPU, so the PIC's output reaches these vCPUs.
  */
-export function createX86Vcpus(registry: TypeRegistry, machine: MachineState, opts: X86VcpusOptions): { accel: TcgAccel; vcpus: X86Vcpu[] } {
+export function createX86Vcpus(
+  registry: TypeRegistry,
+  machine: MachineState,
+  opts: X86VcpusOptions,
+): { accel: AccelOps; vcpus: Array<X86Vcpu | X86KvmVcpu> } {
   const cpus = machineX86Cpus(machine);
+  if (machine.accel === "kvm") {
+    const k = createX86KvmVcpus(registry, machine, cpus, opts);
+    return { accel: k.ops, vcpus: k.vcpus };
+  }
   const clocks = qemuClocksOf(registry);
   const accel = new TcgAccel({
     memory: addressSpaceMemory(registry),
@@ -97,7 +108,12 @@ export function createX86Vcpus(registry: TypeRegistry, machine: MachineState, op
 }
 
 /** QEMU's x86_cpu_reset for one vCPU: registers, A20 open, then its local APIC; APs wait for SIPI. */
-export function resetX86Vcpu(v: X86Vcpu): void {
+export function resetX86Vcpu(v: X86Vcpu | X86KvmVcpu): void {
+  if (v.vcpu instanceof KvmSlicedVcpu) {
+    resetX86KvmVcpu(v as X86KvmVcpu);
+    return;
+  }
+  v = v as X86Vcpu;
   const c = v.vcpu.cpu;
   c.setA20(true);
   v.vcpu.reset();

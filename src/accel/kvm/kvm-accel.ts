@@ -47,17 +47,20 @@ export class KvmAccel implements AccelOps {
   private readonly maxSlots: number;
   private readonly supportedCpuid: Uint32Array;
   private readonly vcpus: KvmVcpu[] = [];
+  /** The CPU model's say on CPUID for vCPUs created from now on (see KvmAccelOptions.cpuid). */
+  cpuidSource: KvmAccelOptions["cpuid"];
 
   private constructor(
     private readonly addon: KvmAddon,
     private readonly kvm: KvmSystemHandle,
     private readonly vm: KvmVmHandle,
-    private readonly opts: KvmAccelOptions,
+    opts: KvmAccelOptions,
   ) {
     const k = addon.constants;
     this.maxSlots = vm.checkExtension(k.KVM_CAP_NR_MEMSLOTS) || 32;
     this.supportedCpuid = kvm.supportedCpuid();
     this.inKernelIrqchip = (opts.kernelIrqchip ?? "on") === "on";
+    this.cpuidSource = opts.cpuid;
   }
 
   /** Opens /dev/kvm and creates the VM; throws KvmInitError with QEMU's texts when KVM is unusable. */
@@ -169,8 +172,8 @@ export class KvmAccel implements AccelOps {
       const leaf = t[i];
       if (leaf === 1) t[i + 4] = (t[i + 4] & 0x00ffffff) | ((index & 0xff) << 24);
       if (leaf === 0xb || leaf === 0x1f) t[i + 6] = index;
-      if (this.opts.cpuid) {
-        const r = this.opts.cpuid(leaf, t[i + 1], [t[i + 3], t[i + 4], t[i + 5], t[i + 6]], index);
+      if (this.cpuidSource) {
+        const r = this.cpuidSource(leaf, t[i + 1], [t[i + 3], t[i + 4], t[i + 5], t[i + 6]], index);
         for (let k = 0; k < 4; k++) t[i + 3 + k] = r[k] >>> 0;
       }
     }

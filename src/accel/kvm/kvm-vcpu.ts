@@ -159,7 +159,8 @@ export class KvmVcpu implements Vcpu {
     if (pending) {
       if (this.readyForInjection(this.view) && this.ifFlag(this.view)) {
         const vector = this.ops.acknowledgeInterrupt?.();
-        if (vector !== undefined) this.h.interrupt(vector);
+        // -1: the controller withdrew the request between asking and INTA (nothing to inject).
+        if (vector !== undefined && vector >= 0) this.h.interrupt(vector);
         wantWindow = this.ops.hasInterrupt?.() ?? false;
       } else {
         wantWindow = true;

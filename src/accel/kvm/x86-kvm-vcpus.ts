@@ -1,0 +1,119 @@
+/**
+ * KVM vCPUs for the CPUs of an x86 machine (QEMU's kvm_init_vcpu + kvm_arch_init_vcpu with the
+ * board's irqchip choice): the VM `kvm-accel` created, its memory slots following the machine's
+ * memory map, one KvmVcpu per realized X86CPU with CPUID from that CPU's model limited to what
+ * KVM supports, and the interrupt path:
+ *  - kernel-irqchip=on: the PIC, IOAPIC and local APICs are the kernel's; the board's GSI lines
+ *    drive them with KVM_IRQ_LINE and the userspace controllers step aside (they get no input).
+ *  - kernel-irqchip=off: the userspace PIC and local APIC decide, and the vCPU injects their
+ *    vector before entering the guest (KVM_INTERRUPT).
+ */
+import { addressSpaceIo, addressSpaceMemory } from "../../exec/memory.js";
+import type { MachineState } from "../../hw/core/machine.js";
+import { isaBusOf } from "../../hw/isa/isa-bus.js";
+import { x86CpuInterruptsList, x86CpuInterruptsNew, type X86CpuInterrupts } from "../../hw/i386/x86-intr.js";
+import type { TypeRegistry } from "../../qom/type.js";
+import type { X86CPU } from "../../target/i386/cpu.js";
+import { cpuid } from "../../target/i386/cpuid.js";
+import { qemuClocksOf } from "../../util/qemu-timer.js";
+import type { AccelOps } from "../accel-ops.js";
+import { addressSpaceVmOps } from "../tcg/tcg-bus.js";
+import type { CpuidRegs, KvmAccel } from "./kvm-accel.js";
+import { kvmMachineClose, kvmMachineOf } from "./kvm-machine.js";
+import { KvmMemorySlots } from "./kvm-memory-slots.js";
+import { KvmRunTimer } from "./kvm-run-timer.js";
+import { KvmSlicedVcpu } from "./kvm-sliced-vcpu.js";
+
+/**
+ * Registers whose bits are features (QEMU's kvm_arch_get_supported_cpuid filtering): the model's
+ * bit stays only where KVM can provide it. [leaf, subleaf or -1 for any, register index 0-3].
+ */
+const FEATURE_WORDS: ReadonlyArray<readonly [number, number, number]> = [
+  [1, -1, 2], [1, -1, 3],
+  [6, -1, 0],
+  [7, 0, 1], [7, 0, 2], [7, 0, 3], [7, 1, 0],
+  [0xd, 1, 0],
+  [0x14, 0, 1],
+  [0x80000001, -1, 2], [0x80000001, -1, 3],
+  [0x80000007, -1, 3],
+  [0x80000008, -1, 1],
+];
+
+/** The model's CPUID answer for one leaf, limited to KVM's (the KVM paravirtual leaves stay KVM's). */
+export function kvmCpuid(model: CpuidRegs, supported: CpuidRegs, leaf: number, subleaf: number): CpuidRegs {
+  if (leaf >= 0x40000000 && leaf < 0x40000100) return supported;
+  const r: CpuidRegs = [...model];
+  for (const [l, s, reg] of FEATURE_WORDS) {
+    if (l === leaf && (s < 0 || s === subleaf)) r[reg] = (model[reg] & supported[reg]) >>> 0;
+  }
+  return r;
+}
+
+export interface X86KvmVcpu {
+  readonly cpu: X86CPU;
+  readonly vcpu: KvmSlicedVcpu;
+  readonly intr: X86CpuInterrupts;
+  readonly bsp: boolean;
+}
+
+export interface X86KvmVcpus {
+  readonly accel: KvmAccel;
+  readonly vcpus: X86KvmVcpu[];
+  readonly slots: KvmMemorySlots;
+  /** The accelerator for the machine's run control: its close() also ends the slot updates and the run timer. */
+  readonly ops: AccelOps;
+}
+
+/** Creates the KVM vCPUs of `machine`, whose registry's VM `kvm-accel` made. */
+export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState, cpus: X86CPU[], opts: { wake(): void }): X86KvmVcpus {
+  const km = kvmMachineOf(registry);
+  if (!km) throw new Error("kvm: the machine has no VM (kvm-accel did not initialise it)");
+  const accel = km.accel;
+  const memory = addressSpaceMemory(registry);
+  const io = addressSpaceIo(registry);
+  const clocks = qemuClocksOf(registry);
+  const slots = new KvmMemorySlots(memory, accel);
+  const timer = new KvmRunTimer();
+  accel.cpuidSource = (leaf, subleaf, regs, index) => {
+    const st = cpus[index]?.state;
+    if (!st) return regs;
+    const m = cpuid(st, leaf, subleaf, {});
+    return kvmCpuid([m.eax, m.ebx, m.ecx, m.edx], regs, leaf, subleaf);
+  };
+  if (accel.inKernelIrqchip) {
+    // QEMU's kvm_pc_gsi_handler: every GSI the board raises goes to the kernel's PIC and IOAPIC.
+    for (const line of isaBusOf(registry)?.irqs ?? []) {
+      line.handler = (n, level) => accel.setIrq(n, level !== 0);
+    }
+  }
+  const existing = x86CpuInterruptsList(registry);
+  const vcpus: X86KvmVcpu[] = cpus.map((cpu, index) => {
+    const intr = existing[index] ?? x86CpuInterruptsNew(registry, cpu.apic);
+    const ops = addressSpaceVmOps(memory, io, accel.inKernelIrqchip ? undefined : intr);
+    const kvm = accel.createVcpu(index, ops);
+    // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
+    intr.onInterrupt = () => opts.wake();
+    return { cpu, vcpu: new KvmSlicedVcpu(kvm, timer, clocks), intr, bsp: index === 0 };
+  });
+  void machine;
+  const ops: AccelOps = {
+    name: "kvm",
+    mapMemory: (gpa, bytes, o) => accel.mapMemory(gpa, bytes, o),
+    unmapMemory: (gpa) => accel.unmapMemory(gpa),
+    createVcpu: (index, vmOps) => accel.createVcpu(index, vmOps),
+    setIrq: (gsi, level) => accel.setIrq(gsi, level),
+    close: () => {
+      slots.close();
+      timer.close();
+      kvmMachineClose(registry);
+    },
+  };
+  return { accel, vcpus, slots, ops };
+}
+
+/** QEMU's x86_cpu_reset under kvm: the registers (KVM state), then the userspace local APIC if any. */
+export function resetX86KvmVcpu(v: X86KvmVcpu): void {
+  v.vcpu.reset();
+  v.cpu.apic?.reset();
+  v.intr.interruptRequest = 0;
+}
