@@ -79,6 +79,24 @@ export function qemuSystemResetRequest(registry: TypeRegistry, cause: ShutdownCa
   controls.get(registry)?.resetRequest(cause);
 }
 
+const powerdownNotifiers = new WeakMap<TypeRegistry, Set<() => void>>();
+
+/**
+ * QEMU's qemu_register_powerdown_notifier: `fn` runs when the machine is asked to power down
+ * (system_powerdown), e.g. to press the ACPI power button. Returns the unregister function.
+ */
+export function qemuRegisterPowerdownNotifier(registry: TypeRegistry, fn: () => void): () => void {
+  let set = powerdownNotifiers.get(registry);
+  if (!set) powerdownNotifiers.set(registry, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/** QEMU's qemu_system_powerdown, after its POWERDOWN event: the notifiers (the power button). */
+export function qemuSystemPowerdownNotify(registry: TypeRegistry): void {
+  for (const fn of powerdownNotifiers.get(registry) ?? []) fn();
+}
+
 /** QEMU's qemu_system_shutdown_request (ACPI power off, a guest asking to power down). */
 export function qemuSystemShutdownRequest(registry: TypeRegistry, cause: ShutdownCause): void {
   controls.get(registry)?.shutdownRequest(cause);
@@ -155,12 +173,9 @@ export class MachineRunControl {
     this.resumeVcpus();
   }
 
-  /** QEMU's vm_stop: only a running machine stops, then STOP is sent. */
+  /** QEMU's vm_stop (do_vm_stop): only a running machine stops and changes state, then STOP is sent. */
   vmStop(state: RunState = "paused"): void {
-    if (this.instance.runState !== "running") {
-      if (state !== "paused") this.instance.runState = state;
-      return;
-    }
+    if (this.instance.runState !== "running") return;
     this.pauseVcpus();
     this.instance.runState = state;
     this.hooks.emit("STOP");

@@ -42,6 +42,7 @@ import {
   acpiPm1CntInit,
   acpiPm1CntReset,
   acpiPm1EvtInit,
+  acpiPm1EvtPowerDown,
   acpiPm1EvtReset,
   acpiPmTmrInit,
   acpiPmTmrReset,
@@ -49,7 +50,7 @@ import {
   acpiUpdateSci,
   type AcpiRegs,
 } from "./core.js";
-import { qemuSystemShutdownRequest } from "../../softmmu/runstate.js";
+import { qemuRegisterPowerdownNotifier, qemuSystemShutdownRequest } from "../../softmmu/runstate.js";
 
 export const TYPE_PIIX4_PM = "PIIX4_PM";
 
@@ -174,6 +175,8 @@ function piix4PmRealize(dev: PCIDevice): void {
     shutdown: () => qemuSystemShutdownRequest(s.registry, "guest-shutdown"),
     suspend: () => {},
   });
+  // QEMU's piix4_pm_powerdown_req: system_powerdown presses the power button.
+  qemuRegisterPowerdownNotifier(s.registry, () => acpiPm1EvtPowerDown(ar));
 
   systemHotAddInit(s, io, bus);
   addReadOnlyProps(s);

@@ -7,7 +7,7 @@
 import type { RunState, ShutdownCause } from "../../../protocol/gen/types.js";
 import { QmpError } from "../../qapi/error.js";
 import { qemuDevicesReset } from "../../hw/core/reset.js";
-import { runControlOf } from "../../softmmu/runstate.js";
+import { qemuSystemPowerdownNotify, runControlOf } from "../../softmmu/runstate.js";
 import type { MachineCommandHandler, MachineContext } from "../machine-context.js";
 
 /** StatusInfo, members in schema order (which fixes QEMU's key order). */
@@ -79,6 +79,8 @@ export const systemResetCmd: MachineCommandHandler = (_args, ctx) => {
 
 export const systemPowerdownCmd: MachineCommandHandler = (_args, ctx) => {
   ctx.emit("POWERDOWN");
+  // The ACPI power button (PIIX4 PM) tells the guest.
+  qemuSystemPowerdownNotify(ctx.registry);
   return undefined;
 };
 
