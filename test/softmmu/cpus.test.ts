@@ -130,7 +130,7 @@ describe("vCPU loop", () => {
   it("a halted guest idles: no instructions while it waits in HLT with interrupts off", async () => {
     // Without isa-debug-exit the hello guest ends in `hlt` with interrupts disabled.
     const m = await boot(["-bios", join(GUESTS, "hello-bios.bin")]);
-    await until(() => m.runtime.runControl.vcpus[0]!.vcpu.cpu.halted, "the guest to halt");
+    await until(() => m.runtime.runControl.vcpus[0]!.vcpu.getState().halted, "the guest to halt");
     const n = executed(m);
     await new Promise((r) => setTimeout(r, 50));
     expect(executed(m)).toBe(n);
