@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   machine: () => import("./machine.js"),
   qmp: () => import("./qmp.js"),
   kvm: () => import("./kvm.js"),
+  boot: () => import("./boot.js"),
 };
 
 async function main(): Promise<void> {
