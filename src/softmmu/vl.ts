@@ -18,6 +18,8 @@ import { KeyvalInputVisitor } from "../qom/visitor.js";
 import { QemuError } from "../util/error.js";
 import { keyvalParse } from "../util/keyval.js";
 import { qemuOptsParse } from "../util/qemu-option.js";
+import { qemuStrtoi64 } from "../util/cutils.js";
+import { QemuClocks, setQemuClocks } from "../util/qemu-timer.js";
 import type { MachineClass, MachineState } from "../hw/core/machine.js";
 import { TYPE_MEMORY_BACKEND } from "../hw/core/machine.js";
 import { findDefaultMachine, findMachine, machineHelpText } from "../hw/core/machine-select.js";
@@ -263,6 +265,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
 
   machine.dataDirs = [...cmd.dataDirs];
+  configureIcount(types, cmd);
   try {
     // -rtc base/clock/driftfix, before the RTC exists (QEMU's configure_rtc).
     rtcTimebaseOf(types).configure(configureRtc(cmd.groups.find("rtc").head[0]));
@@ -329,6 +332,28 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     blockBackends,
     netClients,
   };
+}
+
+/**
+ * QEMU's icount_configure: `-icount shift=N` makes virtual time follow the instruction count
+ * (2^N ns per instruction), so runs are reproducible. The adaptive `shift=auto` is not offered.
+ */
+function configureIcount(types: TypeRegistry, cmd: CommandLine): void {
+  const opts = cmd.groups.find("icount").head[0];
+  if (!opts) return;
+  const fail = (text: string) => new CliError(formatErrorReport(cmd.prog, opts.loc, text));
+  const shift = opts.get("shift");
+  const sleep = opts.getBool("sleep", true);
+  const align = opts.getBool("align", false);
+  if (shift === undefined) {
+    if (opts.get("align") !== undefined) throw fail("Please specify shift option when using align");
+    return;
+  }
+  if (align && !sleep) throw fail("align=on and sleep=off are incompatible");
+  if (shift === "auto") throw fail("icount: shift=auto is not supported by qomd; give a fixed shift (0-10)");
+  const parsed = qemuStrtoi64(shift, 0);
+  if (parsed.err || parsed.value < 0n || parsed.value > 10n) throw fail("icount: Invalid shift value");
+  setQemuClocks(types, new QemuClocks({ icountShift: Number(parsed.value), icountSleep: sleep }));
 }
 
 /** QEMU's checks of -kernel/-initrd/-append before the board loads anything. */

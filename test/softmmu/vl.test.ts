@@ -74,6 +74,13 @@ describe("errors in QEMU's words", () => {
     expect(await stderrOf("-M", "isapc", "-nodefaults", "-bios", "nosuch.bin")).toBe("qemu: could not load PC BIOS 'nosuch.bin'\n");
   });
 
+  it("-icount", async () => {
+    expect(await stderrOf("-M", "none", "-icount", "shift=11")).toBe(`${PROG}: -icount shift=11: icount: Invalid shift value\n`);
+    expect(await stderrOf("-M", "none", "-icount", "align=on")).toBe(`${PROG}: -icount align=on: Please specify shift option when using align\n`);
+    const { qemuClocksOf } = await import("../../src/util/qemu-timer.js");
+    expect(qemuClocksOf((await build("-M", "none", "-icount", "shift=4")).registry).icountShift).toBe(4);
+  });
+
   it("-kernel, -initrd and -append", async () => {
     expect(await stderrOf("-M", "pc", "-nodefaults", "-kernel", "/nonexistent")).toBe("qemu: could not open kernel file '/nonexistent': No such file or directory\n");
     expect(await stderrOf("-M", "pc", "-nodefaults", "-initrd", "/nonexistent")).toBe(`${PROG}: -initrd only allowed with -kernel option\n`);
