@@ -63,11 +63,21 @@ describe("errors in QEMU's words", () => {
     expect(await stderrOf("-machine", "pc,nosuchprop=1")).toBe(`${PROG}: Property 'pc-i440fx-7.2-machine.nosuchprop' not found\n`);
   });
 
-  it("accelerators: invalid names, and KVM falling back to TCG", async () => {
+  it("accelerators: KVM when the host has it, else QEMU's failure and the fallback to TCG", async () => {
+    const { kvmAvailability } = await import("../../src/accel/kvm/kvm-available.js");
+    if (kvmAvailability().usable) {
+      const m = await build("-M", "none,accel=kvm:tcg", "-nodefaults");
+      expect(m.accel).toBe("kvm");
+      return;
+    }
     expect(await stderrOf("-M", "none", "-accel", "kvm")).toMatch(/failed to initialize kvm/);
     const m = await build("-M", "none,accel=kvm:tcg", "-nodefaults");
     expect(m.accel).toBe("tcg");
     expect(m.warnings.at(-1)).toBe(`${PROG}: falling back to tcg`);
+  });
+
+  it("-accel tcg is always there", async () => {
+    expect((await build("-M", "none", "-accel", "tcg", "-nodefaults")).accel).toBe("tcg");
   });
 
   it("a missing BIOS stops the PC with QEMU's message", async () => {
