@@ -18,7 +18,7 @@ import { chrParseCompat } from "../softmmu/chardev-compat.js";
 import { Chardev, TYPE_CHARDEV, type ChardevClass } from "./chardev.js";
 import { type ChardevBackendOptions, parseChardevBackend } from "./chardev-options.js";
 import { SocketChardev, type InfoReporter } from "./char-socket.js";
-import { GHashOrder } from "./glib-hash-order.js";
+import { GHashOrder } from "../util/ghash-order.js";
 import { MuxChardev } from "./char-mux.js";
 
 /** query-chardev's ChardevInfo. */
