@@ -13,6 +13,7 @@ import type { JsonObject } from "../qobject/json-value.js";
 import { adoptChild } from "../qom/child.js";
 import { objectNew } from "../qom/object.js";
 import { objectGetRoot } from "../qom/root.js";
+import { resolvePathType } from "../qom/path.js";
 import type { TypeRegistry } from "../qom/type.js";
 import { KeyvalInputVisitor } from "../qom/visitor.js";
 import { QemuError } from "../util/error.js";
@@ -156,13 +157,17 @@ function createMachineObject(types: TypeRegistry, mc: MachineClass, cmd: Command
 }
 
 /** QEMU's configure_accelerators: the first candidate that initialises wins. */
-function configureAccelerator(types: TypeRegistry, cmd: CommandLine, warnings: string[]): string {
+function configureAccelerator(types: TypeRegistry, cmd: CommandLine, warnings: string[], legacy: LegacyMachineOptions): string {
   const plan = planAccelerators(cmd, (name) => (ACCELERATORS as readonly string[]).includes(name));
   for (const candidate of plan.candidates) {
     const ac = accelClassByName(types, candidate.name);
     if (!ac) continue;
     const accel = objectNew(types, ac.type.name);
     try {
+      // -machine kernel-irqchip=… is sugar for the kvm accelerator's property; -accel wins.
+      if (candidate.name === "kvm" && legacy.kernelIrqchip !== undefined && !candidate.props.some(([k]) => k === "kernel-irqchip")) {
+        accel.parseProperty("kernel-irqchip", legacy.kernelIrqchip);
+      }
       for (const [k, v] of candidate.props) accel.parseProperty(k, v);
       ac.initMachine(accel as Parameters<typeof ac.initMachine>[0]);
     } catch (err) {
@@ -177,6 +182,52 @@ function configureAccelerator(types: TypeRegistry, cmd: CommandLine, warnings: s
     return candidate.name;
   }
   throw noAcceleratorError(cmd.prog, plan);
+}
+
+interface LegacyMachineOptions {
+  kernelIrqchip?: string;
+  memoryBackend?: string;
+}
+
+/**
+ * QEMU's qemu_apply_legacy_machine_options: -machine options that are not machine properties
+ * (`kernel-irqchip` belongs to the kvm accelerator; `memory-backend` names an -object that does
+ * not exist yet) are taken out before the machine's properties are set.
+ */
+function takeLegacyMachineOptions(opts: JsonObject): LegacyMachineOptions {
+  const legacy: LegacyMachineOptions = {};
+  for (const key of Object.keys(opts)) {
+    const dashed = key.replace(/_/g, "-");
+    if (dashed !== key && !(dashed in opts)) {
+      opts[dashed] = opts[key]!;
+      delete opts[key];
+    }
+  }
+  const take = (key: string): string | undefined => {
+    const v = opts[key];
+    delete opts[key];
+    return typeof v === "string" ? v : undefined;
+  };
+  const kernelIrqchip = take("kernel-irqchip");
+  if (kernelIrqchip !== undefined) legacy.kernelIrqchip = kernelIrqchip;
+  const memoryBackend = take("memory-backend");
+  if (memoryBackend !== undefined) legacy.memoryBackend = memoryBackend;
+  return legacy;
+}
+
+/** QEMU's qemu_resolve_machine_memdev: `-machine memory-backend=ID` once the -objects exist. */
+function resolveMachineMemdev(types: TypeRegistry, machine: MachineState, id: string, customRamSize: boolean): void {
+  const backend = resolvePathType(objectGetRoot(types), id, TYPE_MEMORY_BACKEND).obj;
+  if (!backend) throw new QemuError(`Memory backend '${id}' not found`);
+  const size = Number(backend.getProperty("size"));
+  if (!customRamSize) {
+    // Without slots the maximum follows the size (QEMU's machine_set_mem).
+    if (machine.maxramSize === machine.ramSize) machine.maxramSize = size;
+    machine.ramSize = size;
+  }
+  machine.setPropertyJson("memory-backend", backend.canonicalPath ?? "");
+  // QEMU's machine_run_board_init check, for an -m that contradicts the backend.
+  if (size !== machine.ramSize) throw new QemuError("Machine memory size does not match the size of the memory backend");
 }
 
 /** QEMU's create_default_memdev: the machine's RAM as `/objects/<default-ram-id>`. */
@@ -211,6 +262,8 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   if (help) throw help;
 
   const mc = selectMachine(types, cmd);
+  const customRamSize = typeof cmd.machineOpts["memory"] === "object" && cmd.machineOpts["memory"] !== null && "size" in (cmd.machineOpts["memory"] as JsonObject);
+  const legacy = takeLegacyMachineOptions(cmd.machineOpts);
   let machine: MachineState;
   try {
     machine = createMachineObject(types, mc, cmd);
@@ -235,7 +288,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     throw cliError(prog, undefined, err);
   }
 
-  const accel = configureAccelerator(types, cmd, warnings.lines);
+  const accel = configureAccelerator(types, cmd, warnings.lines, legacy);
   machine.accel = accel;
 
   const chardevs = new ChardevRegistry(types, {
@@ -290,6 +343,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
   if (machine.dynamicCast(TYPE_PC_MACHINE)) (machine as PCMachineState).warningSink = warnings.at(undefined);
   try {
+    if (legacy.memoryBackend !== undefined) resolveMachineMemdev(types, machine, legacy.memoryBackend, customRamSize);
     createDefaultMemdev(types, machine);
     mc.init?.(machine);
     x86CpusMachineDone(types);

@@ -84,6 +84,16 @@ describe("errors in QEMU's words", () => {
     expect(await stderrOf("-M", "isapc", "-nodefaults", "-bios", "nosuch.bin")).toBe("qemu: could not load PC BIOS 'nosuch.bin'\n");
   });
 
+  it("-machine memory-backend= and kernel-irqchip= (legacy machine options)", async () => {
+    expect(await stderrOf("-M", "pc,memory-backend=nosuch", "-nodefaults")).toBe(`${PROG}: Memory backend 'nosuch' not found\n`);
+    expect(await stderrOf("-object", "memory-backend-ram,id=m0,size=64M", "-M", "pc,memory-backend=m0", "-m", "128", "-nodefaults")).toBe(
+      `${PROG}: Machine memory size does not match the size of the memory backend\n`,
+    );
+    const m = await build("-object", "memory-backend-ram,id=m0,size=64M", "-M", "pc,memory-backend=m0,kernel-irqchip=off", "-accel", "tcg", "-S", "-nodefaults");
+    expect(m.machine.getProperty("memory-backend")).toBe("/objects/m0");
+    expect(m.machine.getProperty("memory")).toEqual({ size: 64 * 1024 * 1024 });
+  });
+
   it("-icount", async () => {
     expect(await stderrOf("-M", "none", "-icount", "shift=11")).toBe(`${PROG}: -icount shift=11: icount: Invalid shift value\n`);
     expect(await stderrOf("-M", "none", "-icount", "align=on")).toBe(`${PROG}: -icount align=on: Please specify shift option when using align\n`);
