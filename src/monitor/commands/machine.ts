@@ -1,6 +1,8 @@
 /** machine.json: what the machine is and its CPUs (run-state changes are in run-state.ts). */
-import { existsSync } from "node:fs";
+import { kvmSupportPresent } from "../../accel/kvm/kvm-available.js";
 import { QmpError } from "../../qapi/error.js";
+import { resolvePathType } from "../../qom/path.js";
+import { objectGetRoot } from "../../qom/root.js";
 import { queryCpusFast, queryHotpluggableCpus } from "../../hw/i386/x86-cpu.js";
 import { TYPE_X86_MACHINE } from "../../hw/i386/x86.js";
 import { queryMachines } from "../../hw/core/machine-select.js";
@@ -20,6 +22,16 @@ export const queryTargetCmd: RegistryCommandHandler = () => ({ arch: "x86_64" })
 
 export const queryUuidCmd: MachineCommandHandler = (_args, ctx) => ({ UUID: ctx.instance.uuid });
 
+/** QEMU's TYPE_VMGENID; qomd does not model the device, so the lookup finds nothing. */
+const TYPE_VMGENID = "vmgenid";
+
+/** GuidInfo of the machine's only vmgenid device (none, or several, is QEMU's error). */
+export const queryVmGenerationIdCmd: MachineCommandHandler = (_args, ctx) => {
+  const { obj } = resolvePathType(objectGetRoot(ctx.registry), "", TYPE_VMGENID);
+  if (!obj) throw new QmpError("GenericError", "VM Generation ID device not found");
+  return { guid: obj.getProperty("guid") };
+};
+
 function machineClass(ctx: MachineContext): Partial<MachineClass> {
   return ctx.instance.machine.klass as Partial<MachineClass>;
 }
@@ -29,10 +41,13 @@ export const queryCurrentMachineCmd: MachineCommandHandler = (_args, ctx) => ({
   "wakeup-suspend-support": machineClass(ctx).wakeupSuspendSupport === true,
 });
 
-/** KvmInfo: enabled when the machine runs on KVM; present when the host has /dev/kvm. */
+/**
+ * KvmInfo: enabled when the machine runs on KVM; present when KVM support is built in, as in
+ * QEMU (accel_find("kvm")) — for qomd, when the KVM addon is built and loads.
+ */
 export const queryKvmCmd: MachineCommandHandler = (_args, ctx) => ({
   enabled: ctx.instance.accel === "kvm",
-  present: existsSync("/dev/kvm"),
+  present: kvmSupportPresent(),
 });
 
 /** The machine as an x86 machine, when it is one (its CPU slots give the topology of each CPU). */
