@@ -123,6 +123,10 @@ describe("q35 with its default devices", () => {
   it("-M q35 -S -net none: the default CD-ROM on ide.2, the VGA last, serial and parallel consoles", async () => {
     expect(await differences(["-M", "q35", "-S", "-net", "none"], "qom-paths.q35-defaults-net-none.txt")).toEqual([]);
   });
+
+  it("-M q35 -S: the default network adds an e1000e after the VGA, with its BAR regions, MSI-X table and PBA, and option ROM", async () => {
+    expect(await differences(["-M", "q35", "-S"], "qom-paths.q35-defaults.txt")).toEqual([]);
+  });
 });
 
 describe("device-list-properties of the Q35 chipset, as QEMU 7.2 answers", () => {
