@@ -12,13 +12,20 @@ import { contCmd, stopCmd, systemPowerdownCmd, systemReset } from "../commands/r
 import { hmpInfoCpus } from "../../hw/i386/x86-cpu.js";
 import { infoQomTree } from "./info-qom-tree.js";
 import { infoQtree } from "./info-qtree.js";
+import { infoRegisters } from "./info-registers.js";
+import { runControlOf } from "../../softmmu/runstate.js";
+import { addressSpaceMemory } from "../../exec/memory.js";
+import type { X86CpuState } from "../../accel/accel-ops.js";
 
 interface HmpCommand {
   readonly name: string;
   readonly args: string;
   readonly help: string;
-  /** `cpu` is the monitor's current CPU (human-monitor-command's cpu-index), if set. */
-  run(words: string[], ctx: MachineContext, cpu: number | undefined): string[];
+  /**
+   * `cpu` is the monitor's current CPU (human-monitor-command's cpu-index), if set. Lines get
+   * "\r\n"; a string has each "\n" turned into "\r\n", as QEMU's monitor output does.
+   */
+  run(words: string[], ctx: MachineContext, cpu: number | undefined): string[] | string;
 }
 
 const INFO_COMMANDS: readonly HmpCommand[] = [
@@ -37,6 +44,7 @@ const INFO_COMMANDS: readonly HmpCommand[] = [
     },
   },
   { name: "name", args: "", help: "show the current VM name", run: (_w, ctx) => (ctx.instance.name === undefined ? [] : [ctx.instance.name]) },
+  { name: "registers", args: "[-a]", help: "show the cpu registers (-a: all - show register info for all cpus)", run: (words, ctx, cpu) => infoRegistersCmd(words, ctx, cpu) },
   { name: "qom-tree", args: "[path]", help: "show QOM composition tree", run: (words, ctx) => infoQomTree(ctx.registry, words[0]) },
   { name: "qtree", args: "", help: "show device tree", run: (_w, ctx) => infoQtree(ctx.registry) },
   { name: "status", args: "", help: "show the current VM status (running|paused)", run: (_w, ctx) => [infoStatus(ctx)] },
@@ -48,6 +56,8 @@ const COMMANDS: readonly HmpCommand[] = [
   { name: "help|?", args: "[cmd]", help: "show the help", run: (words) => help(words[0]) },
   { name: "info", args: "[subcommand]", help: "show various information about the system state", run: (words, ctx, cpu) => info(words, ctx, cpu) },
   { name: "stop|s", args: "", help: "stop emulation", run: (_w, ctx) => (stopCmd({}, ctx), []) },
+  { name: "x", args: "/fmt addr", help: "virtual memory dump starting at 'addr'", run: (words, ctx) => memoryDumpCmd(words, ctx, false) },
+  { name: "xp", args: "/fmt addr", help: "physical memory dump starting at 'addr'", run: (words, ctx) => memoryDumpCmd(words, ctx, true) },
   { name: "system_powerdown", args: "", help: "send system power down event", run: (_w, ctx) => (systemPowerdownCmd({}, ctx), []) },
   {
     name: "system_reset",
@@ -71,7 +81,60 @@ function help(topic: string | undefined): string[] {
   return cmds.map((c) => helpLine("", c));
 }
 
-function info(words: string[], ctx: MachineContext, cpu: number | undefined): string[] {
+/** QEMU's hmp_info_registers: the current CPU (cpu-index, else CPU 0), or all with -a. */
+function infoRegistersCmd(words: string[], ctx: MachineContext, cpu: number | undefined): string[] | string {
+  const vcpus = runControlOf(ctx.registry)?.vcpus ?? [];
+  const dump = (i: number) => infoRegisters(i, vcpus[i]!.vcpu.getState() as X86CpuState).join("\n") + "\n";
+  if (words.includes("-a")) return vcpus.map((_v, i) => dump(i)).join("");
+  const index = cpu ?? 0;
+  if (!vcpus[index]) return cpu !== undefined ? [`CPU#${cpu} not available`] : ["No CPU available"];
+  return dump(index);
+}
+
+/** QEMU's memory_dump for x/xp with the x, d and u formats and b/h/w/g sizes. */
+function memoryDumpCmd(words: string[], ctx: MachineContext, physical: boolean): string[] {
+  let fmt = "x";
+  let size = 4;
+  let count = 1;
+  let rest = words;
+  if (words[0]?.startsWith("/")) {
+    const m = /^\/(\d*)([xduoc]?)([bhwg]?)([xduoc]?)$/.exec(words[0]);
+    if (!m) return ["invalid char in format"];
+    if (m[1]) count = Number(m[1]);
+    fmt = m[2] || m[4] || "x";
+    size = { b: 1, h: 2, w: 4, g: 8 }[m[3] as "b" | "h" | "w" | "g"] ?? 4;
+    rest = words.slice(1);
+  }
+  const addrText = rest.join(" ");
+  if (addrText === "") return ["missing address"];
+  const addr = Number(addrText.startsWith("0x") ? BigInt(addrText) : BigInt(addrText));
+  if (!physical) {
+    const cr0 = (runControlOf(ctx.registry)?.vcpus[0]?.vcpu.getState().cr0 ?? 0) >>> 0;
+    // Virtual addresses are physical ones while paging is off; page walks are not done here.
+    if (cr0 & 0x80000000) return ["x: paging is on; use xp with a physical address"];
+  }
+  const as = addressSpaceMemory(ctx.registry);
+  const lineSize = size === 1 ? 8 : 16;
+  const lines: string[] = [];
+  const buf = new Uint8Array(size);
+  for (let off = 0; off < count * size; off += lineSize) {
+    let line = `${(addr + off).toString(16).padStart(16, "0")}:`;
+    for (let i = off; i < Math.min(off + lineSize, count * size); i += size) {
+      as.readBytes(addr + i, buf);
+      let v = 0n;
+      for (let b = size - 1; b >= 0; b--) v = (v << 8n) | BigInt(buf[b]!);
+      if (fmt === "x") line += ` 0x${v.toString(16).padStart(size * 2, "0")}`;
+      else if (fmt === "u") line += ` ${v}`;
+      else if (fmt === "d") line += ` ${BigInt.asIntN(size * 8, v)}`;
+      else if (fmt === "o") line += ` 0${v.toString(8)}`;
+      else line += ` ${String.fromCharCode(Number(v & 0xffn))}`;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+function info(words: string[], ctx: MachineContext, cpu: number | undefined): string[] | string {
   const [sub, ...rest] = words;
   if (sub === undefined) return help("info");
   const cmd = INFO_COMMANDS.find((c) => matches(c, sub));
@@ -97,5 +160,5 @@ export function runHmpCommand(line: string, ctx: MachineContext, cpuIndex?: numb
   const cmd = COMMANDS.find((c) => matches(c, name));
   if (!cmd) return `unknown command: '${name}'\r\n`;
   const out = cmd.run(rest, ctx, cpuIndex);
-  return out.map((l) => l + "\r\n").join("");
+  return typeof out === "string" ? out.replace(/\r?\n/g, "\r\n") : out.map((l) => l + "\r\n").join("");
 }

@@ -218,9 +218,12 @@ export class X86Cpu {
     this.gdtBase = this.idtBase = 0;
     this.gdtLimit = this.idtLimit = 0xffff;
     if (this.level <= 286) this.idtLimit = 0x3ff;
-    this.ldtSel = this.ldtBase = this.ldtLimit = 0;
+    // After RESET, LDTR and TR have base 0 and limit 0xffff (Intel SDM table 9-1; QEMU's x86_cpu_reset).
+    this.ldtSel = this.ldtBase = 0;
+    this.ldtLimit = 0xffff;
     this.ldtAr = 0x82;
-    this.trSel = this.trBase = this.trLimit = 0;
+    this.trSel = this.trBase = 0;
+    this.trLimit = 0xffff;
     this.trAr = 0x8b;
     this.cpl = 0;
     for (let s = 0; s < 6; s++) this.setSegCache(s, 0, 0, 0xffff, AR_REAL_DATA);
