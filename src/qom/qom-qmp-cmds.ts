@@ -2,10 +2,17 @@
  * The bodies of the QOM QMP commands (QEMU's qom/qom-qmp-cmds.c), as plain functions over a
  * registry and a root. Result lists are built the way QEMU builds them, by prepending while
  * iterating, so they come out in reverse iteration order (`type` first in qom-list).
+ *
+ * QEMU's property iterator walks the object's own property table first, then each class's
+ * table from the object's class up to `object`. Those are GLib hash tables, so an object's own
+ * properties come in GLib's hash order (src/util/ghash-order.ts). Class property tables are
+ * hash tables too; qomd's classes add their properties in the order QEMU's tables yield them
+ * (see setPropsInDisplayOrder in src/hw/pci/pci.ts), so they are walked as stored.
  */
 import type { JsonObject, JsonValue } from "../qobject/json-value.js";
+import { GHashOrder } from "../util/ghash-order.js";
 import { QomError } from "./error.js";
-import { classPropertyIter, objectNew, type QomObject } from "./object.js";
+import { classPropertyIter, isChildProperty, objectNew, type QomObject } from "./object.js";
 import { resolvePath, resolvePathType } from "./path.js";
 import type { ObjectProperty } from "./property.js";
 import { objectGetRoot } from "./root.js";
@@ -34,9 +41,40 @@ function resolveForGetSet(root: QomObject, path: string): QomObject {
   return obj;
 }
 
+/**
+ * An object's own (instance) properties in the order QEMU's g_hash_table_iter visits its
+ * property table.
+ *
+ * qomd's objects keep their properties in insertion order without the names of those removed
+ * since, so the table is rebuilt from the present names inserted in that order. That is QEMU's
+ * layout whenever the object never lost a property; after a removal (unparent, device_del,
+ * object-del, a dropped alias) QEMU's table also holds a tombstone, or went through a shrinking
+ * resize, that can move later keys. Following those needs the object itself to record every
+ * insertion and removal in a GHashOrder.
+ */
+export function instancePropertiesInHashOrder(obj: QomObject): ObjectProperty[] {
+  return GHashOrder.fromInsertions(obj.properties.keys())
+    .order()
+    .map((name) => obj.properties.get(name)!);
+}
+
+/** QEMU's object_property_iter: own properties in hash order, then each class's, leaf class first. */
+export function qemuPropertyIter(obj: QomObject): ObjectProperty[] {
+  return [...instancePropertiesInHashOrder(obj), ...classPropertyIter(obj.klass)];
+}
+
+/** QEMU's object_child_foreach: the child<> properties of the own table, in hash order. */
+export function childrenInHashOrder(obj: QomObject): [string, QomObject][] {
+  return instancePropertiesInHashOrder(obj)
+    .filter(isChildProperty)
+    .map((p) => [p.name, p.opaque as QomObject]);
+}
+
 export function qomList(registry: TypeRegistry, path: string): ObjectPropertyInfo[] {
   const obj = resolveForList(objectGetRoot(registry), path);
-  return [...obj.propertyIter()].map((p) => ({ name: p.name, type: p.type })).reverse();
+  return qemuPropertyIter(obj)
+    .map((p) => ({ name: p.name, type: p.type }))
+    .reverse();
 }
 
 export function qomGet(registry: TypeRegistry, path: string, property: string): JsonValue {
@@ -79,7 +117,7 @@ export function qomListProperties(registry: TypeRegistry, typename: string): Obj
   if (klass.type.abstract) return [...classPropertyIter(klass)].map(describe).reverse();
   const obj = objectNew(registry, typename);
   try {
-    return [...obj.propertyIter()].map(describe).reverse();
+    return qemuPropertyIter(obj).map(describe).reverse();
   } finally {
     obj.unref();
   }

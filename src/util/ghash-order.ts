@@ -1,10 +1,14 @@
 /**
  * The iteration order of a GLib GHashTable keyed by strings (g_str_hash), as GLib 2.74 (Debian
- * 12, which QEMU 7.2 links) produces it. QEMU keeps an object's properties in such a table, so
- * walking `/chardevs` (query-chardev) lists chardevs in this order, not in creation order.
+ * 12, which QEMU 7.2 links) produces it. QEMU keeps an object's instance properties, each
+ * class's properties and the type table in such tables, so everything QEMU lists by walking
+ * them (qom-list, qom-list-properties, device-list-properties, query-chardev over `/chardevs`,
+ * query-memdev over `/objects`) comes out in this order, not in creation order.
  *
  * The model tracks only keys: slots, open addressing with quadratic probing, tombstones on
- * removal, and the in-place resize with its eviction chains, since all of these move keys.
+ * removal, and the in-place resize with its eviction chains, since all of these move keys. The
+ * order therefore depends on the whole history of insertions and removals, not only on the keys
+ * present.
  */
 const UNUSED = 0;
 const TOMBSTONE = 1;
@@ -150,6 +154,13 @@ export class GHashOrder {
       this.keys.length = this.size;
     }
     this.noccupied = this.nnodes;
+  }
+
+  /** A table that saw exactly these insertions, in this order, and no removal. */
+  static fromInsertions(keys: Iterable<string>): GHashOrder {
+    const table = new GHashOrder();
+    for (const key of keys) table.insert(key);
+    return table;
   }
 
   /** The keys in the order g_hash_table_iter visits them. */

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qmpConnect, removeDir, startProcess, tempDir, type LineReader, type ProcessHandle } from "./helpers.js";
 import { asQemuTypeInfo, canonical, expectSubset, isUbuntuMachineName, type Json, type JsonObj } from "./probe-compare.js";
+import { expectPendingInstanceOrder } from "../helpers/pending-instance-order.js";
 
 interface Exchange {
   request: JsonObj;
@@ -70,12 +71,29 @@ function notInSchema(command: string): Check {
   return (_q, d) => expect(d).toEqual({ error: { class: "CommandNotFound", desc: `The command ${command} has not been found` } });
 }
 
+/** QEMU's elements in another order, which must not (yet) be QEMU's. */
+const reordered: Check = (q, d) => {
+  sameSet(q, d);
+  expect(list(d)).not.toEqual(list(q));
+};
+
+/** A type whose model adds its own properties in another order than QEMU (test/helpers/pending-instance-order.ts). */
+function ownOrderPending(typename: string): Check {
+  return (q, d) => expectPendingInstanceOrder(typename, list(d) as JsonObj[], list(q) as JsonObj[]);
+}
+
 const DIFFERENCES: Record<string, { why: string; check: Check }> = {
-  "qom-list_": { why: "QEMU lists an object's properties in its GLib hash table's order; qomd in its own", check: sameSet },
-  "qom-list_machine_unattached": { why: "hash-table order, as qom-list_", check: sameSet },
-  "qom-list_machine_unattached_sysbus": { why: "hash-table order, as qom-list_", check: sameSet },
+  "qom-list_machine_unattached_sysbus": {
+    why: "QEMU 7.2 gives every bus its own realized and hotplug-handler properties (qbus_initfn), which share the hash table with the child[N] links; qomd's buses have them as class properties (src/hw/core/bus.ts)",
+    check: reordered,
+  },
+  "device-list-properties.virtio-net-pci": {
+    why: "src/hw/virtio/virtio-pci.ts adds the backend's aliases in the order QEMU lists them, not the order QEMU adds them, so their hash order differs",
+    check: ownOrderPending("virtio-net-pci"),
+  },
+  "qom-list-properties.virtio-net-pci": { why: "as device-list-properties.virtio-net-pci", check: ownOrderPending("virtio-net-pci") },
   "qom-list_machine": {
-    why: "qomd's pc machine has no CXL, HMAT or NVDIMM properties (not modelled)",
+    why: "qomd's pc machine has no CXL, HMAT or NVDIMM properties (not modelled), and did not add and drop the pflash properties QEMU's did, so its own properties also come in another hash order",
     check: lacking(["cxl", "cxl-fmw", "hmat", "nvdimm", "nvdimm-persistence"]),
   },
   "qom-list-properties.pc-i440fx-7.2-machine": {

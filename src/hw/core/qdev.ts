@@ -11,6 +11,7 @@ import { QomError } from "../../qom/error.js";
 import { addLink, allowSetLink, linkProperty } from "../../qom/link.js";
 import { addClassProperty, objectNew, QomObject } from "../../qom/object.js";
 import { boolProperty } from "../../qom/property.js";
+import { qemuPropertyIter } from "../../qom/qom-qmp-cmds.js";
 import { objectGetRoot } from "../../qom/root.js";
 import { TYPE_OBJECT, type ObjectClass, type TypeInfo, type TypeRegistry } from "../../qom/type.js";
 import type { BusState } from "./bus.js";
@@ -263,7 +264,7 @@ export const deviceTypeInfo: TypeInfo<DeviceState> = {
 /** Properties `device-list-properties` leaves out: those of Object and DeviceState. */
 const DEVICE_BASE_PROPERTIES = new Set(["type", "realized", "hotpluggable", "hotplugged", "parent_bus"]);
 
-/** QEMU's qmp_device_list_properties. */
+/** QEMU's qmp_device_list_properties: a fresh instance's properties in QEMU's iteration order, reversed. */
 export function deviceListProperties(registry: TypeRegistry, typename: string): JsonObject[] {
   const klass = registry.classByName(typename);
   if (!klass) throw new QomError(`Device '${typename}' not found`, "DeviceNotFound");
@@ -273,7 +274,7 @@ export function deviceListProperties(registry: TypeRegistry, typename: string): 
   const obj = objectNew(registry, typename);
   try {
     const out: JsonObject[] = [];
-    for (const prop of obj.propertyIter()) {
+    for (const prop of qemuPropertyIter(obj)) {
       if (DEVICE_BASE_PROPERTIES.has(prop.name) || prop.name.startsWith("legacy-")) continue;
       const info: JsonObject = { name: prop.name, type: prop.type };
       if (prop.description !== undefined) info["description"] = prop.description;
