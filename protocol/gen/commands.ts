@@ -46,24 +46,31 @@ export const queryMachines: CommandDescriptor<"query-machines"> = { name: "query
 export const queryCurrentMachine: CommandDescriptor<"query-current-machine"> = { name: "query-current-machine", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryTarget: CommandDescriptor<"query-target"> = { name: "query-target", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const queryUuid: CommandDescriptor<"query-uuid"> = { name: "query-uuid", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
+export const queryVmGenerationId: CommandDescriptor<"query-vm-generation-id"> = { name: "query-vm-generation-id", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const systemReset: CommandDescriptor<"system_reset"> = { name: "system_reset", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const systemPowerdown: CommandDescriptor<"system_powerdown"> = { name: "system_powerdown", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryKvm: CommandDescriptor<"query-kvm"> = { name: "query-kvm", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const memsave: CommandDescriptor<"memsave"> = { name: "memsave", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const pmemsave: CommandDescriptor<"pmemsave"> = { name: "pmemsave", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryMemdev: CommandDescriptor<"query-memdev"> = { name: "query-memdev", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const queryHotpluggableCpus: CommandDescriptor<"query-hotpluggable-cpus"> = { name: "query-hotpluggable-cpus", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const queryBalloon: CommandDescriptor<"query-balloon"> = { name: "query-balloon", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryMemorySizeSummary: CommandDescriptor<"query-memory-size-summary"> = { name: "query-memory-size-summary", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryMemoryDevices: CommandDescriptor<"query-memory-devices"> = { name: "query-memory-devices", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryCpuModelExpansion: CommandDescriptor<"query-cpu-model-expansion"> = { name: "query-cpu-model-expansion", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryCpuDefinitions: CommandDescriptor<"query-cpu-definitions"> = { name: "query-cpu-definitions", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const yank: CommandDescriptor<"yank"> = { name: "yank", scope: "machine", allowOob: true, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryYank: CommandDescriptor<"query-yank"> = { name: "query-yank", scope: "machine", allowOob: true, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const queryName: CommandDescriptor<"query-name"> = { name: "query-name", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
+export const queryIothreads: CommandDescriptor<"query-iothreads"> = { name: "query-iothreads", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const stop: CommandDescriptor<"stop"> = { name: "stop", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const cont: CommandDescriptor<"cont"> = { name: "cont", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const humanMonitorCommand: CommandDescriptor<"human-monitor-command"> = { name: "human-monitor-command", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: ["savevm-monitor-nodes"] };
 export const queryCommandLineOptions: CommandDescriptor<"query-command-line-options"> = { name: "query-command-line-options", scope: "machine", allowOob: false, allowPreconfig: true, gen: true, boxed: false, features: [] };
 export const querySevCapabilities: CommandDescriptor<"query-sev-capabilities"> = { name: "query-sev-capabilities", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const querySgxCapabilities: CommandDescriptor<"query-sgx-capabilities"> = { name: "query-sgx-capabilities", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryAcpiOspmStatus: CommandDescriptor<"query-acpi-ospm-status"> = { name: "query-acpi-ospm-status", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
+export const queryPci: CommandDescriptor<"query-pci"> = { name: "query-pci", scope: "machine", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: [] };
 export const machineCreate: CommandDescriptor<"machine-create"> = { name: "machine-create", scope: "daemon", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: ["qomd-daemon"] };
 export const machineList: CommandDescriptor<"machine-list"> = { name: "machine-list", scope: "daemon", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: ["qomd-daemon"] };
 export const machineDelete: CommandDescriptor<"machine-delete"> = { name: "machine-delete", scope: "daemon", allowOob: false, allowPreconfig: false, gen: true, boxed: false, features: ["qomd-daemon"] };
@@ -100,24 +107,31 @@ export const commandDescriptors: { readonly [Name in QmpCommandName]: CommandDes
   "query-current-machine": queryCurrentMachine,
   "query-target": queryTarget,
   "query-uuid": queryUuid,
+  "query-vm-generation-id": queryVmGenerationId,
   "system_reset": systemReset,
   "system_powerdown": systemPowerdown,
   "query-kvm": queryKvm,
   "memsave": memsave,
   "pmemsave": pmemsave,
+  "query-memdev": queryMemdev,
   "query-hotpluggable-cpus": queryHotpluggableCpus,
   "query-balloon": queryBalloon,
+  "query-memory-size-summary": queryMemorySizeSummary,
+  "query-memory-devices": queryMemoryDevices,
   "query-cpu-model-expansion": queryCpuModelExpansion,
   "query-cpu-definitions": queryCpuDefinitions,
   "yank": yank,
   "query-yank": queryYank,
   "query-name": queryName,
+  "query-iothreads": queryIothreads,
   "stop": stop,
   "cont": cont,
   "human-monitor-command": humanMonitorCommand,
   "query-command-line-options": queryCommandLineOptions,
   "query-sev-capabilities": querySevCapabilities,
   "query-sgx-capabilities": querySgxCapabilities,
+  "query-acpi-ospm-status": queryAcpiOspmStatus,
+  "query-pci": queryPci,
   "machine-create": machineCreate,
   "machine-list": machineList,
   "machine-delete": machineDelete,
@@ -125,7 +139,7 @@ export const commandDescriptors: { readonly [Name in QmpCommandName]: CommandDes
 };
 
 /** Every command name, in schema order. */
-export const commandNames: readonly QmpCommandName[] = ["query-status","query-block","query-chardev","query-tpm-models","query-tpm-types","query-display-options","query-migrate-capabilities","migrate-recover","migrate-pause","qmp_capabilities","query-version","query-commands","quit","query-qmp-schema","qom-list","qom-get","qom-set","qom-list-types","qom-list-properties","object-add","object-del","device-list-properties","device_add","device_del","query-cpus-fast","query-machines","query-current-machine","query-target","query-uuid","system_reset","system_powerdown","query-kvm","memsave","pmemsave","query-hotpluggable-cpus","query-balloon","query-cpu-model-expansion","query-cpu-definitions","yank","query-yank","query-name","stop","cont","human-monitor-command","query-command-line-options","query-sev-capabilities","query-sgx-capabilities","machine-create","machine-list","machine-delete","machine-start"];
+export const commandNames: readonly QmpCommandName[] = ["query-status","query-block","query-chardev","query-tpm-models","query-tpm-types","query-display-options","query-migrate-capabilities","migrate-recover","migrate-pause","qmp_capabilities","query-version","query-commands","quit","query-qmp-schema","qom-list","qom-get","qom-set","qom-list-types","qom-list-properties","object-add","object-del","device-list-properties","device_add","device_del","query-cpus-fast","query-machines","query-current-machine","query-target","query-uuid","query-vm-generation-id","system_reset","system_powerdown","query-kvm","memsave","pmemsave","query-memdev","query-hotpluggable-cpus","query-balloon","query-memory-size-summary","query-memory-devices","query-cpu-model-expansion","query-cpu-definitions","yank","query-yank","query-name","query-iothreads","stop","cont","human-monitor-command","query-command-line-options","query-sev-capabilities","query-sgx-capabilities","query-acpi-ospm-status","query-pci","machine-create","machine-list","machine-delete","machine-start"];
 
 /** Every event name, in schema order. */
 export const eventNames: readonly QmpEventName[] = ["SHUTDOWN","POWERDOWN","RESET","STOP","RESUME","DEVICE_DELETED","DEVICE_UNPLUG_GUEST_ERROR","BALLOON_CHANGE","MACHINE_INTERNAL_ERROR"];

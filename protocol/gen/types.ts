@@ -960,9 +960,25 @@ export interface UuidInfo {
   UUID: string;
 }
 
+export interface GuidInfo {
+  guid: string;
+}
+
 export interface KvmInfo {
   enabled: boolean;
   present: boolean;
+}
+
+export interface Memdev {
+  id?: string;
+  size: QInt64;
+  merge: boolean;
+  dump: boolean;
+  prealloc: boolean;
+  share: boolean;
+  reserve?: boolean;
+  "host-nodes": number[];
+  policy: HostMemPolicy;
 }
 
 export interface CpuInstanceProperties {
@@ -984,6 +1000,81 @@ export interface HotpluggableCPU {
 export interface BalloonInfo {
   actual: QInt64;
 }
+
+export interface MemoryInfo {
+  "base-memory": QInt64;
+  "plugged-memory"?: QInt64;
+}
+
+export interface PCDIMMDeviceInfo {
+  id?: string;
+  addr: QInt64;
+  size: QInt64;
+  slot: QInt64;
+  node: QInt64;
+  memdev: string;
+  hotplugged: boolean;
+  hotpluggable: boolean;
+}
+
+export interface VirtioPMEMDeviceInfo {
+  id?: string;
+  memaddr: QInt64;
+  size: QInt64;
+  memdev: string;
+}
+
+export interface VirtioMEMDeviceInfo {
+  id?: string;
+  memaddr: QInt64;
+  "requested-size": QInt64;
+  size: QInt64;
+  "max-size": QInt64;
+  "block-size": QInt64;
+  node: QInt64;
+  memdev: string;
+}
+
+export interface SgxEPCDeviceInfo {
+  id?: string;
+  memaddr: QInt64;
+  size: QInt64;
+  node: QInt64;
+  memdev: string;
+}
+
+export type MemoryDeviceInfoKind = "dimm" | "nvdimm" | "virtio-pmem" | "virtio-mem" | "sgx-epc";
+export const MemoryDeviceInfoKindValues = ["dimm", "nvdimm", "virtio-pmem", "virtio-mem", "sgx-epc"] as const;
+
+export interface PCDIMMDeviceInfoWrapper {
+  data: PCDIMMDeviceInfo;
+}
+
+export interface VirtioPMEMDeviceInfoWrapper {
+  data: VirtioPMEMDeviceInfo;
+}
+
+export interface VirtioMEMDeviceInfoWrapper {
+  data: VirtioMEMDeviceInfo;
+}
+
+export interface SgxEPCDeviceInfoWrapper {
+  data: SgxEPCDeviceInfo;
+}
+
+export interface MemoryDeviceInfoBase {
+  type: MemoryDeviceInfoKind;
+}
+
+export interface MemoryDeviceInfoCommon {
+
+}
+export type MemoryDeviceInfo =
+  | (MemoryDeviceInfoCommon & { type: "dimm" } & PCDIMMDeviceInfoWrapper)
+  | (MemoryDeviceInfoCommon & { type: "nvdimm" } & PCDIMMDeviceInfoWrapper)
+  | (MemoryDeviceInfoCommon & { type: "virtio-pmem" } & VirtioPMEMDeviceInfoWrapper)
+  | (MemoryDeviceInfoCommon & { type: "virtio-mem" } & VirtioMEMDeviceInfoWrapper)
+  | (MemoryDeviceInfoCommon & { type: "sgx-epc" } & SgxEPCDeviceInfoWrapper);
 
 export type HostMemPolicy = "default" | "preferred" | "bind" | "interleave";
 export const HostMemPolicyValues = ["default", "preferred", "bind", "interleave"] as const;
@@ -1037,6 +1128,15 @@ export interface NameInfo {
   name?: string;
 }
 
+export interface IOThreadInfo {
+  id: string;
+  "thread-id": QInt64;
+  "poll-max-ns": QInt64;
+  "poll-grow": QInt64;
+  "poll-shrink": QInt64;
+  "aio-max-batch": QInt64;
+}
+
 export type CommandLineParameterType = "string" | "boolean" | "number" | "size";
 export const CommandLineParameterTypeValues = ["string", "boolean", "number", "size"] as const;
 
@@ -1072,6 +1172,75 @@ export interface SGXInfo {
   flc: boolean;
   "section-size": QInt64;
   sections: SGXEPCSection[];
+}
+
+export type ACPISlotType = "DIMM" | "CPU";
+export const ACPISlotTypeValues = ["DIMM", "CPU"] as const;
+
+export interface ACPIOSTInfo {
+  device?: string;
+  slot: string;
+  "slot-type": ACPISlotType;
+  source: QInt64;
+  status: QInt64;
+}
+
+export interface PciMemoryRange {
+  base: QInt64;
+  limit: QInt64;
+}
+
+export interface PciMemoryRegion {
+  bar: QInt64;
+  type: string;
+  address: QInt64;
+  size: QInt64;
+  prefetch?: boolean;
+  mem_type_64?: boolean;
+}
+
+export interface PciBusInfo {
+  number: QInt64;
+  secondary: QInt64;
+  subordinate: QInt64;
+  io_range: PciMemoryRange;
+  memory_range: PciMemoryRange;
+  prefetchable_range: PciMemoryRange;
+}
+
+export interface PciBridgeInfo {
+  bus: PciBusInfo;
+  devices?: PciDeviceInfo[];
+}
+
+export interface PciDeviceClass {
+  desc?: string;
+  class: QInt64;
+}
+
+export interface PciDeviceId {
+  device: QInt64;
+  vendor: QInt64;
+  subsystem?: QInt64;
+  "subsystem-vendor"?: QInt64;
+}
+
+export interface PciDeviceInfo {
+  bus: QInt64;
+  slot: QInt64;
+  function: QInt64;
+  class_info: PciDeviceClass;
+  id: PciDeviceId;
+  irq?: QInt64;
+  irq_pin: QInt64;
+  qdev_id: string;
+  pci_bridge?: PciBridgeInfo;
+  regions: PciMemoryRegion[];
+}
+
+export interface PciInfo {
+  bus: QInt64;
+  devices: PciDeviceInfo[];
 }
 
 export interface QomdDeviceOptions {
@@ -1254,24 +1423,31 @@ export interface QmpCommands {
   "query-current-machine": { args: QEmpty; ret: CurrentMachineParams };
   "query-target": { args: QEmpty; ret: TargetInfo };
   "query-uuid": { args: QEmpty; ret: UuidInfo };
+  "query-vm-generation-id": { args: QEmpty; ret: GuidInfo };
   "system_reset": { args: QEmpty; ret: QEmpty };
   "system_powerdown": { args: QEmpty; ret: QEmpty };
   "query-kvm": { args: QEmpty; ret: KvmInfo };
   "memsave": { args: MemsaveArg; ret: QEmpty };
   "pmemsave": { args: PmemsaveArg; ret: QEmpty };
+  "query-memdev": { args: QEmpty; ret: Memdev[] };
   "query-hotpluggable-cpus": { args: QEmpty; ret: HotpluggableCPU[] };
   "query-balloon": { args: QEmpty; ret: BalloonInfo };
+  "query-memory-size-summary": { args: QEmpty; ret: MemoryInfo };
+  "query-memory-devices": { args: QEmpty; ret: MemoryDeviceInfo[] };
   "query-cpu-model-expansion": { args: QueryCpuModelExpansionArg; ret: CpuModelExpansionInfo };
   "query-cpu-definitions": { args: QEmpty; ret: CpuDefinitionInfo[] };
   "yank": { args: YankArg; ret: QEmpty };
   "query-yank": { args: QEmpty; ret: YankInstance[] };
   "query-name": { args: QEmpty; ret: NameInfo };
+  "query-iothreads": { args: QEmpty; ret: IOThreadInfo[] };
   "stop": { args: QEmpty; ret: QEmpty };
   "cont": { args: QEmpty; ret: QEmpty };
   "human-monitor-command": { args: HumanMonitorCommandArg; ret: string };
   "query-command-line-options": { args: QueryCommandLineOptionsArg; ret: CommandLineOptionInfo[] };
   "query-sev-capabilities": { args: QEmpty; ret: SevCapability };
   "query-sgx-capabilities": { args: QEmpty; ret: SGXInfo };
+  "query-acpi-ospm-status": { args: QEmpty; ret: ACPIOSTInfo[] };
+  "query-pci": { args: QEmpty; ret: PciInfo[] };
   "machine-create": { args: MachineCreateArg; ret: QomdMachineInfo };
   "machine-list": { args: QEmpty; ret: QomdMachineInfo[] };
   "machine-delete": { args: MachineDeleteArg; ret: QEmpty };
@@ -1309,24 +1485,31 @@ export interface QmpControlCommands {
   "query-current-machine": { args: { machine?: string }; ret: CurrentMachineParams };
   "query-target": { args: { machine?: string }; ret: TargetInfo };
   "query-uuid": { args: { machine?: string }; ret: UuidInfo };
+  "query-vm-generation-id": { args: { machine?: string }; ret: GuidInfo };
   "system_reset": { args: { machine?: string }; ret: QEmpty };
   "system_powerdown": { args: { machine?: string }; ret: QEmpty };
   "query-kvm": { args: { machine?: string }; ret: KvmInfo };
   "memsave": { args: MemsaveArg & { machine?: string }; ret: QEmpty };
   "pmemsave": { args: PmemsaveArg & { machine?: string }; ret: QEmpty };
+  "query-memdev": { args: { machine?: string }; ret: Memdev[] };
   "query-hotpluggable-cpus": { args: { machine?: string }; ret: HotpluggableCPU[] };
   "query-balloon": { args: { machine?: string }; ret: BalloonInfo };
+  "query-memory-size-summary": { args: { machine?: string }; ret: MemoryInfo };
+  "query-memory-devices": { args: { machine?: string }; ret: MemoryDeviceInfo[] };
   "query-cpu-model-expansion": { args: QueryCpuModelExpansionArg & { machine?: string }; ret: CpuModelExpansionInfo };
   "query-cpu-definitions": { args: { machine?: string }; ret: CpuDefinitionInfo[] };
   "yank": { args: YankArg & { machine?: string }; ret: QEmpty };
   "query-yank": { args: { machine?: string }; ret: YankInstance[] };
   "query-name": { args: { machine?: string }; ret: NameInfo };
+  "query-iothreads": { args: { machine?: string }; ret: IOThreadInfo[] };
   "stop": { args: { machine?: string }; ret: QEmpty };
   "cont": { args: { machine?: string }; ret: QEmpty };
   "human-monitor-command": { args: HumanMonitorCommandArg & { machine?: string }; ret: string };
   "query-command-line-options": { args: QueryCommandLineOptionsArg & { machine?: string }; ret: CommandLineOptionInfo[] };
   "query-sev-capabilities": { args: { machine?: string }; ret: SevCapability };
   "query-sgx-capabilities": { args: { machine?: string }; ret: SGXInfo };
+  "query-acpi-ospm-status": { args: { machine?: string }; ret: ACPIOSTInfo[] };
+  "query-pci": { args: { machine?: string }; ret: PciInfo[] };
   "machine-create": { args: MachineCreateArg; ret: QomdMachineInfo };
   "machine-list": { args: QEmpty; ret: QomdMachineInfo[] };
   "machine-delete": { args: MachineDeleteArg; ret: QEmpty };

@@ -4,6 +4,7 @@
  * the daemon also answers them without a machine.
  */
 import type { MachineCommandHandler, RegistryCommandHandler } from "../machine-context.js";
+import { queryAcpiOspmStatusCmd } from "./acpi.js";
 import { queryChardevCmd } from "./char.js";
 import {
   queryBalloonCmd,
@@ -14,7 +15,10 @@ import {
   queryMachinesCmd,
   queryTargetCmd,
   queryUuidCmd,
+  queryVmGenerationIdCmd,
 } from "./machine.js";
+import { queryMemdevCmd, queryMemoryDevicesCmd, queryMemorySizeSummaryCmd } from "./memory.js";
+import { queryPciCmd } from "./pci.js";
 import { queryCpuDefinitionsCmd, queryCpuModelExpansionCmd } from "./machine-target.js";
 import { migratePauseCmd, migrateRecoverCmd, queryMigrateCapabilitiesCmd } from "./migration.js";
 import { queryBlockCmd } from "./block.js";
@@ -24,7 +28,7 @@ import { querySevCapabilitiesCmd, querySgxCapabilitiesCmd } from "./misc-target.
 import { queryTpmModelsCmd, queryTpmTypesCmd } from "./tpm.js";
 import { queryDisplayOptionsCmd } from "./ui.js";
 import { queryYankCmd, yankCmd } from "./yank.js";
-import { humanMonitorCommandCmd, queryNameCmd } from "./misc.js";
+import { humanMonitorCommandCmd, queryIothreadsCmd, queryNameCmd } from "./misc.js";
 import { deviceAddCmd, deviceDelCmd, deviceListPropertiesCmd } from "./qdev.js";
 import { objectAddCmd, objectDelCmd, qomGetCmd, qomListCmd, qomListPropertiesCmd, qomListTypesCmd, qomSetCmd } from "./qom.js";
 import { contCmd, queryStatusCmd, quitCmd, stopCmd, systemPowerdownCmd, systemResetCmd } from "./run-state.js";
@@ -77,6 +81,13 @@ export const machineCommands: Readonly<Record<string, MachineCommandHandler>> = 
   "query-display-options": queryDisplayOptionsCmd,
   memsave: memsaveCmd,
   pmemsave: pmemsaveCmd,
+  "query-vm-generation-id": queryVmGenerationIdCmd,
+  "query-memdev": queryMemdevCmd,
+  "query-memory-size-summary": queryMemorySizeSummaryCmd,
+  "query-memory-devices": queryMemoryDevicesCmd,
+  "query-iothreads": queryIothreadsCmd,
+  "query-acpi-ospm-status": queryAcpiOspmStatusCmd,
+  "query-pci": queryPciCmd,
 };
 
 export function hasMachineCommand(name: string): boolean {

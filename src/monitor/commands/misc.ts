@@ -1,4 +1,4 @@
-/** misc.json: query-name and human-monitor-command (stop and cont are in run-state.ts). */
+/** misc.json: query-name, query-iothreads and human-monitor-command (stop and cont are in run-state.ts). */
 import type { JsonObject } from "../../qobject/json-value.js";
 import { QmpError } from "../../qapi/error.js";
 import { runHmpCommand } from "../hmp/hmp.js";
@@ -11,6 +11,12 @@ export const queryNameCmd: MachineCommandHandler = (_args, ctx) => {
   if (ctx.instance.name !== undefined) info["name"] = ctx.instance.name;
   return info;
 };
+
+/**
+ * IOThreadInfo of every iothread object under /objects. qomd has no iothread type (object-add
+ * refuses it as any unknown type), so there are none, as in QEMU without -object iothread.
+ */
+export const queryIothreadsCmd: MachineCommandHandler = () => [];
 
 export const humanMonitorCommandCmd: MachineCommandHandler = (args, ctx) => {
   const cpuIndex = args["cpu-index"] as number | undefined;
