@@ -7,6 +7,7 @@ import { QomBug, QomError } from "./error.js";
 import type { ObjectProperty } from "./property.js";
 import { TYPE_OBJECT, type ObjectClass, type TypeImpl, type TypeRegistry } from "./type.js";
 import { JsonInputVisitor, StringInputVisitor, type Visitor } from "./visitor.js";
+import { GHashOrder } from "../util/ghash-order.js";
 
 /** Auto-indexed names end in `[*]`; QEMU tries indices below INT16_MAX. */
 const AUTO_INDEX_SUFFIX = "[*]";
@@ -24,6 +25,13 @@ export class QomObject {
   isRoot = false;
   /** Instance properties, in insertion order. */
   readonly properties = new Map<string, ObjectProperty>();
+  /**
+   * QEMU keeps instance properties in a GHashTable, whose iteration order (what qom-list shows)
+   * depends on removals too. Until a property is deleted the order follows from `properties`'
+   * insertion order alone, so the table is only replayed from the first deletion on: objects that
+   * never lose a property pay nothing.
+   */
+  private hashOrder: GHashOrder | undefined;
 
   get type(): TypeImpl {
     return this.klass.type;
@@ -121,13 +129,21 @@ export class QomObject {
 
   private storeProperty(prop: ObjectProperty): ObjectProperty {
     this.properties.set(prop.name, prop);
+    this.hashOrder?.insert(prop.name);
     return prop;
+  }
+
+  /** Instance property names in the order QEMU's hash table iterates them. */
+  propertyNamesInHashOrder(): string[] {
+    return (this.hashOrder ?? GHashOrder.fromInsertions(this.properties.keys())).order();
   }
 
   /** Removes an instance property and releases it (QEMU's object_property_del). */
   deleteProperty(name: string): void {
     const prop = this.properties.get(name);
     if (!prop) return;
+    this.hashOrder ??= GHashOrder.fromInsertions(this.properties.keys());
+    this.hashOrder.remove(name);
     this.properties.delete(name);
     prop.release?.(this);
   }

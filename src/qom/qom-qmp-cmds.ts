@@ -10,7 +10,6 @@
  * (see setPropsInDisplayOrder in src/hw/pci/pci.ts), so they are walked as stored.
  */
 import type { JsonObject, JsonValue } from "../qobject/json-value.js";
-import { GHashOrder } from "../util/ghash-order.js";
 import { QomError } from "./error.js";
 import { classPropertyIter, isChildProperty, objectNew, type QomObject } from "./object.js";
 import { resolvePath, resolvePathType } from "./path.js";
@@ -45,17 +44,11 @@ function resolveForGetSet(root: QomObject, path: string): QomObject {
  * An object's own (instance) properties in the order QEMU's g_hash_table_iter visits its
  * property table.
  *
- * qomd's objects keep their properties in insertion order without the names of those removed
- * since, so the table is rebuilt from the present names inserted in that order. That is QEMU's
- * layout whenever the object never lost a property; after a removal (unparent, device_del,
- * object-del, a dropped alias) QEMU's table also holds a tombstone, or went through a shrinking
- * resize, that can move later keys. Following those needs the object itself to record every
- * insertion and removal in a GHashOrder.
+ * The object replays its own insertions and removals (QomObject.propertyNamesInHashOrder), so
+ * tombstones and shrinking resizes after a removal land where QEMU's do.
  */
 export function instancePropertiesInHashOrder(obj: QomObject): ObjectProperty[] {
-  return GHashOrder.fromInsertions(obj.properties.keys())
-    .order()
-    .map((name) => obj.properties.get(name)!);
+  return obj.propertyNamesInHashOrder().map((name) => obj.properties.get(name)!);
 }
 
 /** QEMU's object_property_iter: own properties in hash order, then each class's, leaf class first. */
