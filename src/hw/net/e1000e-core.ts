@@ -126,7 +126,7 @@ const RESET_VALUES: ReadonlyArray<readonly [number, number]> = [
   [E1000_PBS, 0x028],
   // ARP requests are not checked against the IP address.
   [E1000_MANC, 0x10000000],
-  // LAN 0 on, and bit 29 as the real part reports it.
+  // LAN 0 on; QEMU also sets bit 29.
   [E1000_FACTPS, 0x20000004],
   [E1000_SWSM, 1],
   // IP and TCP/UDP receive checksum offload on.
