@@ -11,6 +11,7 @@ export const QTREE_PROPERTY_ORDER: Readonly<Record<string, readonly string[]>> =
   "VGA": ["vgamem_mb", "mmio", "qemu-extended-regs", "edid", "xres", "yres", "xmax", "ymax", "refresh_rate", "global-vmstate", "addr", "romfile", "romsize", "rombar", "multifunction", "x-pcie-lnksta-dllla", "x-pcie-extcap-init", "failover_pair_id", "acpi-index"],
   "cirrus-vga": ["vgamem_mb", "blitter", "global-vmstate", "addr", "romfile", "romsize", "rombar", "multifunction", "x-pcie-lnksta-dllla", "x-pcie-extcap-init", "failover_pair_id", "acpi-index"],
   "e1000": ["mac", "netdev", "autonegotiation", "mitigation", "extra_mac_registers", "migrate_tso_props", "init-vet", "addr", "romfile", "romsize", "rombar", "multifunction", "x-pcie-lnksta-dllla", "x-pcie-extcap-init", "failover_pair_id", "acpi-index"],
+  "e1000e": ["mac", "netdev", "disable_vnet_hdr", "subsys_ven", "subsys", "init-vet", "addr", "romfile", "romsize", "rombar", "multifunction", "x-pcie-lnksta-dllla", "x-pcie-extcap-init", "failover_pair_id", "acpi-index"],
   "floppy": ["unit", "drive", "backend_defaults", "logical_block_size", "physical_block_size", "min_io_size", "opt_io_size", "discard_granularity", "write-cache", "share-rw", "account-invalid", "account-failed", "drive-type"],
   "fw_cfg_io": ["dma_enabled", "x-file-slots", "acpi-mr-restore"],
   "hpet": ["timers", "msi", "hpet-intcap", "hpet-offset-saved"],
