@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { qmpConnect, removeDir, startProcess, tempDir, type LineReader, type ProcessHandle } from "./helpers.js";
 import { asQemuTypeInfo, canonical, expectSubset, isUbuntuMachineName, type Json, type JsonObj } from "./probe-compare.js";
-import { expectPendingInstanceOrder } from "../helpers/pending-instance-order.js";
 
 interface Exchange {
   request: JsonObj;
@@ -72,21 +71,11 @@ const reordered: Check = (q, d) => {
   expect(list(d)).not.toEqual(list(q));
 };
 
-/** A type whose model adds its own properties in another order than QEMU (test/helpers/pending-instance-order.ts). */
-function ownOrderPending(typename: string): Check {
-  return (q, d) => expectPendingInstanceOrder(typename, list(d) as JsonObj[], list(q) as JsonObj[]);
-}
-
 const DIFFERENCES: Record<string, { why: string; check: Check }> = {
   "qom-list_machine_unattached_sysbus": {
     why: "QEMU 7.2 gives every bus its own realized and hotplug-handler properties (qbus_initfn), which share the hash table with the child[N] links; qomd's buses have them as class properties (src/hw/core/bus.ts)",
     check: reordered,
   },
-  "device-list-properties.virtio-net-pci": {
-    why: "src/hw/virtio/virtio-pci.ts adds the backend's aliases in the order QEMU lists them, not the order QEMU adds them, so their hash order differs",
-    check: ownOrderPending("virtio-net-pci"),
-  },
-  "qom-list-properties.virtio-net-pci": { why: "as device-list-properties.virtio-net-pci", check: ownOrderPending("virtio-net-pci") },
   "qom-list_machine": {
     why: "qomd's pc machine has no CXL, HMAT or NVDIMM properties (not modelled), and did not add and drop the pflash properties QEMU's did, so its own properties also come in another hash order",
     check: lacking(["cxl", "cxl-fmw", "hmat", "nvdimm", "nvdimm-persistence"]),

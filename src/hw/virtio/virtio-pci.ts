@@ -62,7 +62,7 @@ interface VirtioPciClass extends PCIDeviceClass {
   /** The backend type this proxy carries. */
   backendType: string;
   flavour: Flavour;
-  /** Instance property names in display order (aliases, the backend child, bootindex). */
+  /** Instance property names in QEMU's insertion order (the backend child, aliases, bootindex). */
   instanceProps: readonly string[];
 }
 
@@ -90,7 +90,8 @@ function virtioPciInstanceInit(proxy: VirtIOPCIProxy): void {
   const k = proxy.vpciClass;
   const backend = objectNew<VirtIODevice>(proxy.registry, k.backendType);
   proxy.backend = backend;
-  for (const name of [...k.instanceProps].reverse()) {
+  // In QEMU's insertion order: own properties list in GLib hash order, which depends on it.
+  for (const name of k.instanceProps) {
     if (name === "virtio-backend") addChild(proxy, name, backend);
     else addAlias(proxy, name, backend, name);
   }
