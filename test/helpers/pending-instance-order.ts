@@ -19,7 +19,6 @@ const insertionOrders = JSON.parse(
 
 /** Where each pending model adds its own properties. */
 export const PENDING_INSTANCE_ORDER: Readonly<Record<string, string>> = {
-  "q35-pcihost": "src/hw/pci-host/q35.ts (the host bridge's instance init)",
   "ICH9-LPC": "src/hw/isa/lpc_ich9.ts (the LPC bridge's instance init)",
 };
 

@@ -211,27 +211,27 @@ function q35HostInstanceInit(s: Q35PCIHost): void {
   // The PCIe host's MMCONFIG window (QEMU's pcie_host_init), not mapped until PCIEXBAR says so.
   s.mmcfg = memoryRegionInitIo(s, mmcfgOps, s, "pcie-mmcfg-mmio", PCIE_MMCFG_SIZE_MAX);
   s.mcfgBase = PCIE_BASE_ADDR_UNMAPPED;
-  // The remaining instance properties are added in the reverse of the order QEMU's
-  // device-list-properties shows them (qomd lists instance properties newest first).
-  s.addProperty(memLink("ram-mem", "ramMemory"));
-  s.addProperty(intProperty("pci-hole64-start", "uint64", { get: (o) => (o as Q35PCIHost).hole64Start() }));
+  // QEMU's q35_host_initfn, in its order: the instance properties list in GLib hash order,
+  // which depends on the order they are added.
   s.confIdx = memoryRegionInitIo(s, pciHostConfOps, s, "pci-conf-idx", 4);
-  s.addProperty(
-    intProperty("pci-hole-end", "uint32", { get: (o) => ((o as Q35PCIHost).below4g ? IO_APIC_DEFAULT_ADDRESS : 0) }),
-  );
+  s.confData = memoryRegionInitIo(s, pciHostDataOps, s, "pci-conf-data", 4);
   const mch = objectNew<MCHPCIState>(s.registry, TYPE_MCH_PCI_DEVICE);
   addChild(s, "mch", mch);
   mch.unref();
   mch.devfn = 0;
   mch.multifunction = false;
   s.mch = mch;
-  s.addProperty(memLink("io-mem", "addressSpaceIo"));
-  s.addProperty(memLink("system-mem", "systemMemory"));
   s.addProperty(intProperty("pci-hole-start", "uint32", { get: (o) => (o as Q35PCIHost).below4g }));
-  s.confData = memoryRegionInitIo(s, pciHostDataOps, s, "pci-conf-data", 4);
-  s.addProperty(memLink("pci-mem", "pciAddressSpace"));
+  s.addProperty(
+    intProperty("pci-hole-end", "uint32", { get: (o) => ((o as Q35PCIHost).below4g ? IO_APIC_DEFAULT_ADDRESS : 0) }),
+  );
+  s.addProperty(intProperty("pci-hole64-start", "uint64", { get: (o) => (o as Q35PCIHost).hole64Start() }));
   s.addProperty(intProperty("pci-hole64-end", "uint64", { get: (o) => (o as Q35PCIHost).hole64End() }));
   s.addProperty(intProperty("mcfg_size", "uint64", { get: (o) => (o as Q35PCIHost).mcfgSize }));
+  s.addProperty(memLink("ram-mem", "ramMemory"));
+  s.addProperty(memLink("pci-mem", "pciAddressSpace"));
+  s.addProperty(memLink("system-mem", "systemMemory"));
+  s.addProperty(memLink("io-mem", "addressSpaceIo"));
 }
 
 function q35HostRealize(s: Q35PCIHost): void {
