@@ -7,6 +7,7 @@ import type { JsonObject } from "../qobject/json-value.js";
 import { QomError } from "../qom/error.js";
 import { ImageFile } from "./image-file.js";
 import { Qcow2Image, probeQcow2, readQcow2Header } from "./qcow2.js";
+import { Qcow2Writer } from "./qcow2-write.js";
 
 export const SECTOR_SIZE = 512;
 
@@ -142,9 +143,11 @@ export class RawImage implements BlockImage {
   }
 }
 
-/** qcow2 (block/qcow2.c): reads through the cluster map; writing is not implemented yet. */
+/** qcow2 (block/qcow2.c): reads through the cluster map, writes allocating clusters as needed. */
 export class Qcow2BlockImage implements BlockImage {
   readonly format = "qcow2";
+  /** Made on the first write, so read-only and never-written images never load refcounts. */
+  private writer: Qcow2Writer | undefined;
 
   constructor(
     readonly image: Qcow2Image,
@@ -171,7 +174,8 @@ export class Qcow2BlockImage implements BlockImage {
   write(offset: number, buf: Uint8Array): void {
     if (this.readOnly) throw new QomError("Block node is read-only");
     checkRange(this, offset, buf.length);
-    throw new QomError("qcow2 image writes are not supported by qomd yet (use snapshot=on)");
+    this.writer ??= new Qcow2Writer(this.image);
+    this.writer.write(offset, buf);
   }
 
   close(): void {

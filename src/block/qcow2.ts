@@ -15,17 +15,17 @@ const MIN_CLUSTER_BITS = 9;
 const MAX_CLUSTER_BITS = 21;
 /** QCOW_MAX_L1_SIZE: 32 MiB of L1 entries. */
 const MAX_L1_SIZE = 0x2000000;
-const L1E_OFFSET_MASK = 0x00fffffffffffe00n;
-const L2E_OFFSET_MASK = 0x00fffffffffffe00n;
-const QCOW_OFLAG_COPIED = 1n << 63n;
-const QCOW_OFLAG_COMPRESSED = 1n << 62n;
-const QCOW_OFLAG_ZERO = 1n;
+export const L1E_OFFSET_MASK = 0x00fffffffffffe00n;
+export const L2E_OFFSET_MASK = 0x00fffffffffffe00n;
+export const QCOW_OFLAG_COPIED = 1n << 63n;
+export const QCOW_OFLAG_COMPRESSED = 1n << 62n;
+export const QCOW_OFLAG_ZERO = 1n;
 
 const EXT_END = 0;
 const EXT_BACKING_FORMAT = 0xe2792aca;
 
 /** Incompatible feature bits qomd understands: dirty and corrupt (bits 0 and 1). */
-const INCOMPAT_DIRTY = 1n;
+export const INCOMPAT_DIRTY = 1n;
 const INCOMPAT_CORRUPT = 2n;
 const INCOMPAT_DATA_FILE = 4n;
 const INCOMPAT_COMPRESSION = 8n;
@@ -182,9 +182,10 @@ export interface BackingReader {
 /** Guest reads through the cluster map of an opened qcow2 image. */
 export class Qcow2Image {
   readonly clusterSize: number;
-  private readonly l2Bits: number;
-  private readonly l1: BigUint64Array;
-  /** L2 tables by host offset; small, images being read in order touch few. */
+  readonly l2Bits: number;
+  /** The active L1 table, host-endian; the writer keeps it equal to the file's. */
+  readonly l1: BigUint64Array;
+  /** L2 tables by host offset; small, images being read in order touch few. The writer updates them in place. */
   private readonly l2Cache = new Map<number, BigUint64Array>();
 
   constructor(
@@ -205,7 +206,8 @@ export class Qcow2Image {
     return Number(this.header.size);
   }
 
-  private l2Table(hostOffset: number): BigUint64Array {
+  /** The L2 table at `hostOffset`, from the cache (shared with the writer, which edits it). */
+  l2Table(hostOffset: number): BigUint64Array {
     let t = this.l2Cache.get(hostOffset);
     if (!t) {
       const raw = new Uint8Array(this.clusterSize);

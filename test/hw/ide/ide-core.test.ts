@@ -1,8 +1,10 @@
 /**
  * The ATA register file of the PIIX3 IDE channels through the I/O ports, as a BIOS drives it:
  * signatures after soft reset, IDENTIFY DEVICE, PIO reads (LBA and CHS, single and multiple)
- * and writes reaching the image, aborts, an empty channel, and the interrupt line.
+ * and writes reaching the image (raw, and qcow2 held to qemu-img), aborts, an empty channel,
+ * and the interrupt line.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,10 +22,15 @@ afterEach(() => {
   dir = undefined;
 });
 
-/** A PC with a 1 MiB raw disk on ide0-0 whose sector N starts with the bytes "SECTOR", N. */
-async function pcWithDisk() {
+const haveQemuImg = spawnSync("qemu-img", ["--version"], { stdio: "ignore" }).status === 0;
+
+/**
+ * A PC with a 1 MiB disk on ide0-0 whose sector N starts with the bytes "SECTOR", N: raw, or
+ * qcow2 converted from that raw file by qemu-img (64 KiB clusters, all allocated).
+ */
+async function pcWithDisk(format: "raw" | "qcow2" = "raw") {
   dir = mkdtempSync(join(tmpdir(), "qomd-ide-"));
-  const image = join(dir, "disk.img");
+  let image = join(dir, "disk.img");
   const bytes = new Uint8Array(1024 * 1024);
   for (let s = 0; s < 2048; s++) {
     bytes.set([0x53, 0x45, 0x43, 0x54, 0x4f, 0x52], s * 512);
@@ -31,12 +38,19 @@ async function pcWithDisk() {
     bytes[s * 512 + 7] = s >> 8;
   }
   writeFileSync(image, bytes);
-  const inst = await createMachine(["-M", "pc", "-S", "-nodefaults", "-drive", `file=${image},format=raw,if=ide`], { prog: "qemu-system-x86_64" });
+  if (format === "qcow2") {
+    // Sectors 1024.. zero, so that part of the qcow2 is unallocated and writes there allocate.
+    writeFileSync(image, bytes.fill(0, 512 * 1024));
+    execFileSync("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", image, `${image}.qcow2`], { stdio: "ignore" });
+    image = `${image}.qcow2`;
+  }
+  const inst = await createMachine(["-M", "pc", "-S", "-nodefaults", "-drive", `file=${image},format=${format},if=ide`], { prog: "qemu-system-x86_64" });
   const io = addressSpaceIo(inst.registry);
   const ide = resolvePathType(objectGetRoot(inst.registry), "", "piix3-ide").obj!;
   for (const ch of ideChannelsOf(ide)) ch.reset();
   return {
     image,
+    bytes,
     io,
     inb: (p: number) => cpuLoad(io, p, 1),
     outb: (p: number, v: number) => cpuStore(io, p, v, 1),
@@ -166,6 +180,44 @@ describe("IDE (PIIX3, primary channel)", () => {
     const img = readFileSync(m.image);
     expect(Array.from(img.subarray(9 * 512, 9 * 512 + 4))).toEqual([0x42, 0x41, 0x41, 0x41]);
     expect(img[10 * 512 + 6]).toBe(10);
+  });
+
+  it.skipIf(!haveQemuImg)("WRITE SECTORS on a qcow2 disk: in place, across a cluster boundary, into unallocated clusters; qemu-img agrees (needs qemu-utils)", async () => {
+    const m = await pcWithDisk("qcow2");
+    const want = Uint8Array.from(m.bytes);
+    m.outb(0x3f6, 0x02); // nIEN: polled PIO
+    // LBA 127..129 crosses the first 64 KiB cluster boundary; LBA 1500..1502 is unallocated.
+    for (const [lba, count, fill] of [[9, 1, 0x41], [127, 3, 0x5a], [1500, 3, 0x77]] as const) {
+      m.outb(0x1f2, count);
+      m.outb(0x1f3, lba & 0xff);
+      m.outb(0x1f4, lba >> 8);
+      m.outb(0x1f5, 0);
+      m.outb(0x1f6, 0xe0);
+      m.outb(0x1f7, 0x30);
+      for (let s = 0; s < count; s++) {
+        expect(m.inb(0x1f7) & 0x08).toBe(0x08); // DRQ: the drive wants this sector
+        for (let i = 0; i < 256; i++) m.outw(0x1f0, (fill << 8) | ((s + i) & 0xff));
+        for (let i = 0; i < 256; i++) {
+          want[(lba + s) * 512 + i * 2] = (s + i) & 0xff;
+          want[(lba + s) * 512 + i * 2 + 1] = fill;
+        }
+      }
+      expect(m.inb(0x1f7)).toBe(0x50);
+    }
+    // Read back through the drive: the guest sees its writes.
+    m.outb(0x1f2, 1);
+    m.outb(0x1f3, 1501 & 0xff);
+    m.outb(0x1f4, 1501 >> 8);
+    m.outb(0x1f5, 0);
+    m.outb(0x1f6, 0xe0);
+    m.outb(0x1f7, 0x20);
+    expect(Buffer.from(readBlock(m.inw)).equals(Buffer.from(want.subarray(1501 * 512, 1502 * 512)))).toBe(true);
+    const check = spawnSync("qemu-img", ["check", m.image], { encoding: "utf8" });
+    expect(check.stdout).toContain("No errors were found on the image.");
+    expect(check.status).toBe(0);
+    const out = `${m.image}.raw`;
+    execFileSync("qemu-img", ["convert", "-O", "raw", m.image, out], { stdio: "ignore" });
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(want))).toBe(true);
   });
 
   it("an unknown command aborts (ERR, ABRT); a sector past the end is IDNF", async () => {
