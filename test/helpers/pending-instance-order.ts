@@ -19,7 +19,6 @@ const insertionOrders = JSON.parse(
 
 /** Where each pending model adds its own properties. */
 export const PENDING_INSTANCE_ORDER: Readonly<Record<string, string>> = {
-  "ICH9-LPC": "src/hw/isa/lpc_ich9.ts (the LPC bridge's instance init)",
 };
 
 type Named = { name?: unknown };

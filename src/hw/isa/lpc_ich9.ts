@@ -499,31 +499,36 @@ function ich9LpcWriteConfig(dev: PCIDevice, addr: number, value: number, len: nu
   }
 }
 
-/** QEMU's ich9_lpc_initfn and ich9_pm_add_properties, in the reverse of the order device-list-properties shows. */
+/**
+ * QEMU's ich9_lpc_initfn and ich9_pm_add_properties, in QEMU's order: the instance properties
+ * list in GLib hash order, which depends on the order they are added.
+ */
 function ich9LpcInstanceInit(s: ICH9LPCState): void {
   const pm = s.pm;
   const u8 = (name: string, get: () => number, set?: (v: number) => void) =>
     s.addProperty(intProperty(name, "uint8", set ? { get, set: (_o, v) => set(Number(v)) } : { get }));
   const flag = (name: string, get: () => boolean, set: (v: boolean) => void) =>
     s.addProperty(boolProperty(name, { get, set: (_o, v) => set(v) }));
-  s.addProperty(intProperty("pm_io_base", "uint32", { get: () => pm.pmIoBase }));
-  u8("s4_val", () => pm.s4Val, (v) => (pm.s4Val = v));
-  s.addProperty(intProperty("x-smi-negotiated-features", "uint64", { get: () => s.smiNegotiatedFeatures }));
-  s.addProperty(intProperty("gpe0_blk", "uint32", { get: () => pm.pmIoBase + ICH9_PMIO_GPE0_STS }));
+  // ich9_lpc_initfn
   u8("sci_int", () => s.sciGsi);
-  flag("x-keep-pci-slot-hpc", () => pm.keepPciSlotHpc, (v) => (pm.keepPciSlotHpc = v));
+  u8("acpi_enable_cmd", () => ICH9_APM_ACPI_ENABLE);
+  u8("acpi_disable_cmd", () => ICH9_APM_ACPI_DISABLE);
+  s.addProperty(intProperty("x-smi-negotiated-features", "uint64", { get: () => s.smiNegotiatedFeatures }));
+  // ich9_pm_add_properties
+  s.addProperty(intProperty("pm_io_base", "uint32", { get: () => pm.pmIoBase }));
+  s.addProperty(intProperty("gpe0_blk", "uint32", { get: () => pm.pmIoBase + ICH9_PMIO_GPE0_STS }));
   s.addProperty(intProperty("gpe0_blk_len", "uint32", { get: () => ICH9_PMIO_GPE0_LEN }));
   flag("memory-hotplug-support", () => pm.memoryHotplugSupport, (v) => (pm.memoryHotplugSupport = v));
-  u8("acpi_disable_cmd", () => ICH9_APM_ACPI_DISABLE);
-  u8("disable_s4", () => pm.disableS4, (v) => (pm.disableS4 = v));
-  u8("disable_s3", () => pm.disableS3, (v) => (pm.disableS3 = v));
-  flag("acpi-pci-hotplug-with-bridge-support", () => pm.useAcpiHotplugBridge, (v) => (pm.useAcpiHotplugBridge = v));
-  u8("acpi_enable_cmd", () => ICH9_APM_ACPI_ENABLE);
   // Switching back to the legacy CPU hotplug interface is not possible (QEMU only allows on -> off).
   flag("cpu-hotplug-legacy", () => pm.cpuHotplugLegacy, (v) => {
     if (!v) pm.cpuHotplugLegacy = false;
   });
+  u8("disable_s3", () => pm.disableS3, (v) => (pm.disableS3 = v));
+  u8("disable_s4", () => pm.disableS4, (v) => (pm.disableS4 = v));
+  u8("s4_val", () => pm.s4Val, (v) => (pm.s4Val = v));
   flag("enable_tco", () => pm.enableTco, (v) => (pm.enableTco = v));
+  flag("acpi-pci-hotplug-with-bridge-support", () => pm.useAcpiHotplugBridge, (v) => (pm.useAcpiHotplugBridge = v));
+  flag("x-keep-pci-slot-hpc", () => pm.keepPciSlotHpc, (v) => (pm.keepPciSlotHpc = v));
 }
 
 // ---- hotplug handler --------------------------------------------------------------------------------------
