@@ -19,7 +19,6 @@
 import { readFileSync, existsSync, accessSync, constants } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hasQemu, runQmpProbe } from "./qmp-probe.js";
-import { expectPendingInstanceOrder, PENDING_INSTANCE_ORDER } from "../helpers/pending-instance-order.js";
 import {
   asQemuTypeInfo,
   body,
@@ -105,8 +104,6 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
     "qomd registers a subset of QEMU's QOM types (what it models), plus Ubuntu's distribution machine types (pc-i440fx-jammy …) that Debian's QEMU 7.2 does not have; chardev-file, chardev-stdio and accel differ as TYPE_INFO_DIFFERENCES says",
   "device-list-properties":
     "device types qomd does not model are unknown to it and answer QEMU's DeviceNotFound text; modelled ones answer exactly as QEMU",
-  "device-list-properties (own-property order pending)":
-    "a modelled device whose model adds its own properties in the order QEMU lists them, not the order QEMU adds them, so their GLib hash order differs (test/helpers/pending-instance-order.ts); its class properties are exact",
   "qom-list-properties max-x86_64-cpu":
     "the same properties, types and descriptions; QEMU lists a CPU's properties in the order of its property hash table, which src/target/i386 does not reproduce",
   "query-machines":
@@ -180,10 +177,6 @@ function compareReply(cmd: Command, qemu: string, qomd: string, ctx: Context): s
     }
     case "device-list-properties": {
       const typename = cmd.arguments!["typename"] as string;
-      if (PENDING_INSTANCE_ORDER[typename]) {
-        expectPendingInstanceOrder(typename, returned(qomd) as JsonObj[], returned(qemu) as JsonObj[]);
-        return "device-list-properties (own-property order pending)";
-      }
       const b = body(qomd);
       // A device qomd models must answer exactly; one it does not must be unknown to it.
       expect(b.ok, `${what}: a modelled device answers as QEMU`).toBe(false);
