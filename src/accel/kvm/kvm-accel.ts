@@ -6,6 +6,8 @@ import type { AccelOps, MapMemoryOptions, VmOps } from "../accel-ops.js";
 import type { KvmAddon, KvmSystemHandle, KvmVmHandle } from "./kvm-addon.js";
 import { isKvmSyscallError, loadKvmAddon } from "./kvm-addon.js";
 import { KVM_DEVICE, kvmAvailability } from "./kvm-available.js";
+import type { X86KvmFeatures } from "../../target/i386/cpu-accel-features.js";
+import { kvmSupportedFeatureWords, readKvmCpuFeatureHost } from "./kvm-cpu-features.js";
 import { KvmVcpu } from "./kvm-vcpu.js";
 
 /** Where QEMU puts the EPT identity map and the real-mode TSS KVM needs on VMX without unrestricted guest. */
@@ -98,6 +100,16 @@ export class KvmAccel implements AccelOps {
       const text = isKvmSyscallError(err) ? `${err.syscall}: ${err.description}` : String(err);
       throw new KvmInitError(`failed to initialize kvm: ${text}`);
     }
+  }
+
+  private cpuFeaturesCache: X86KvmFeatures | undefined;
+
+  /** What KVM can give a CPU model, per feature word (read from /dev/kvm once, then kept). */
+  cpuFeatures(): X86KvmFeatures {
+    this.cpuFeaturesCache ??= kvmSupportedFeatureWords(
+      readKvmCpuFeatureHost(this.kvm, this.addon.constants, this.inKernelIrqchip),
+    );
+    return this.cpuFeaturesCache;
   }
 
   /** A KVM capability of this VM (KVM_CHECK_EXTENSION on the VM descriptor). */

@@ -51,6 +51,12 @@ export interface KvmSystemHandle {
   vcpuMmapSize(): number;
   /** 7 words an entry: function, index, flags, eax, ebx, ecx, edx. */
   supportedCpuid(): Uint32Array;
+  /** KVM_GET_MSR_FEATURE_INDEX_LIST: the feature MSRs KVM_GET_MSRS can read on /dev/kvm. */
+  msrFeatureIndexList(): Uint32Array;
+  /** KVM_GET_MSRS on /dev/kvm (feature MSRs only): the number read. */
+  getMsrs(indices: Uint32Array, values: BigUint64Array): number;
+  /** KVM_GET_DEVICE_ATTR(0, KVM_X86_XCOMP_GUEST_SUPP): the XSAVE components a guest may use. */
+  xcompGuestSupp(): bigint;
   close(): void;
 }
 

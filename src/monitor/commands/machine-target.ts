@@ -7,6 +7,7 @@
  * link on system memory).
  */
 import type { JsonObject } from "../../qobject/json-value.js";
+import { kvmMachineOf } from "../../accel/kvm/kvm-machine.js";
 import { memorySystemOf } from "../../exec/memory.js";
 import { queryX86CpuDefinitions } from "../../target/i386/cpu-definitions.js";
 import { queryX86CpuModelExpansion, x86StaticPropertyNames } from "../../target/i386/cpu-model-expansion.js";
@@ -15,7 +16,9 @@ import type { RegistryCommandHandler } from "../machine-context.js";
 
 export const queryCpuDefinitionsCmd: RegistryCommandHandler = (_args, ctx) => {
   const settings = x86CpuSettings(ctx.registry);
-  return queryX86CpuDefinitions(settings.defaultVersion, settings.globals);
+  // On KVM (the machine made a VM), QEMU checks each model against what KVM supports, not TCG.
+  const kvm = kvmMachineOf(ctx.registry)?.accel.cpuFeatures();
+  return queryX86CpuDefinitions(settings.defaultVersion, settings.globals, kvm);
 };
 
 type ExpansionType = Parameters<typeof queryX86CpuModelExpansion>[0];

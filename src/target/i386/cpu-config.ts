@@ -21,6 +21,7 @@ import {
   FEATURE_ALIASES,
   type FeatureWords,
 } from "./cpu-features.js";
+import { kvmDefaultProps } from "./cpu-accel-features.js";
 import { x86CpuVersionProps, type X86CpuModel } from "./cpu-models.js";
 
 /** "Not set": level/xlevel/xlevel2/level-func7 then follow the minimums. */
@@ -99,6 +100,8 @@ const INT_DEFAULTS: Readonly<Record<string, { readonly type: "uint8" | "uint16" 
 export interface X86CpuConfigOptions {
   /** Version unversioned model names resolve to (machine type's choice). */
   readonly defaultVersion?: number | "latest";
+  /** Instantiate under KVM: its default properties replace TCG's on built-in models. */
+  readonly kvm?: { readonly inKernelIrqchip: boolean };
 }
 
 export class X86CpuConfig {
@@ -483,8 +486,12 @@ export function createX86CpuConfig(model: X86CpuModel, opts: X86CpuConfigOptions
     cfg.setVendor(def.vendor);
     for (const [prop, value] of x86CpuVersionProps(model, opts.defaultVersion ?? 1)) cfg.setPropertyFromString(prop, value);
     cfg.userFeatures = emptyFeatureWords();
-    // TCG's own default for built-in models, applied as a property.
-    cfg.setPropertyFromString("vme", "off");
+    // The accelerator's own defaults for built-in models, applied as properties.
+    if (opts.kvm) {
+      for (const [prop, value] of kvmDefaultProps(opts.kvm.inKernelIrqchip)) cfg.setPropertyFromString(prop, value);
+    } else {
+      cfg.setPropertyFromString("vme", "off");
+    }
   } else if (model.kind === "max" || model.kind === "host") {
     cfg.maxFeatures = true;
     cfg.bools.set("pmu", true);

@@ -17,10 +17,10 @@ import {
   XSTATE_XCR0_MASK,
   XSTATE_XSS_MASK,
   featureBitDescription,
-  migratableFlags,
   type FeatureWords,
 } from "./cpu-features.js";
 import { CPUID_LEVEL_AUTO, UNASSIGNED_APIC_ID, type X86CpuConfig } from "./cpu-config.js";
+import { supportedFeatureWord, type X86KvmFeatures } from "./cpu-accel-features.js";
 import { LEGACY_CACHES_AMD, LEGACY_CACHES_CPUID2, LEGACY_CACHES_CPUID4, type CpuCaches } from "./cpu-caches.js";
 
 /** The machine's CPU topology, as -smp gives it. */
@@ -104,9 +104,7 @@ function words32(bytes: Uint8Array): number[] {
 
 /** What TCG supports of a word (x86_cpu_get_supported_feature_word). */
 export function tcgSupportedFeatures(word: number, migratableOnly: boolean): bigint {
-  let r = FEATURE_WORD_INFO[word]!.tcgFeatures;
-  if (migratableOnly) r &= migratableFlags(word);
-  return r;
+  return supportedFeatureWord(word, migratableOnly);
 }
 
 /** Drop `mask` from word `w` (unless x-force-features) and remember it as
@@ -134,6 +132,7 @@ export function expandX86CpuFeatures(
   pm: PlusMinusFeatures = { plus: [], minus: [] },
   topo: Pick<X86Topology, "dies"> = { dies: 1 },
   warnings: string[] = [],
+  accel?: X86KvmFeatures,
 ): void {
   for (const name of pm.plus) cfg.setBool(name, true);
   for (const name of pm.minus) cfg.setBool(name, false);
@@ -142,7 +141,7 @@ export function expandX86CpuFeatures(
     for (let w = 0; w < FEATURE_WORD_COUNT; w++) {
       cfg.features[w] =
         cfg.features[w]! |
-        (tcgSupportedFeatures(w, cfg.migratable) & ~cfg.userFeatures[w]! & ~FEATURE_WORD_INFO[w]!.noAutoenableFlags);
+        (supportedFeatureWord(w, cfg.migratable, accel) & ~cfg.userFeatures[w]! & ~FEATURE_WORD_INFO[w]!.noAutoenableFlags);
     }
   }
 
@@ -160,8 +159,8 @@ export function expandX86CpuFeatures(
     }
   }
 
-  // No KVM, so no KVM paravirtual features.
-  cfg.features[FW.FEAT_KVM] = 0n;
+  // KVM's paravirtual features exist only on KVM, and only while the CPU's "kvm" property is on.
+  if (!accel || !cfg.bool("kvm")) cfg.features[FW.FEAT_KVM] = 0n;
 
   enableXsaveComponents(cfg.features);
 
@@ -230,12 +229,18 @@ function enableXsaveComponents(f: FeatureWords): void {
   f[FW.FEAT_XSAVE_XSS_HI] = (mask & XSTATE_XSS_MASK) >> 32n;
 }
 
-/** QEMU's x86_cpu_filter_features under TCG: remove what TCG lacks,
- * warning "TCG doesn't support requested feature: …" when `verbose`. */
-export function filterX86CpuFeatures(cfg: X86CpuConfig, verbose: boolean, warnings: string[] = []): void {
-  const prefix = verbose ? "TCG doesn't support requested feature" : undefined;
+/** QEMU's x86_cpu_filter_features: remove what TCG (or KVM, given `accel`) lacks,
+ * warning "TCG doesn't support requested feature: …" when `verbose` (TCG only: realize
+ * under KVM is not modelled here). */
+export function filterX86CpuFeatures(
+  cfg: X86CpuConfig,
+  verbose: boolean,
+  warnings: string[] = [],
+  accel?: X86KvmFeatures,
+): void {
+  const prefix = verbose && !accel ? "TCG doesn't support requested feature" : undefined;
   for (let w = 0; w < FEATURE_WORD_COUNT; w++) {
-    const unavailable = cfg.features[w]! & ~tcgSupportedFeatures(w, false);
+    const unavailable = cfg.features[w]! & ~supportedFeatureWord(w, false, accel);
     markUnavailable(cfg, w, unavailable, prefix, warnings);
   }
 }

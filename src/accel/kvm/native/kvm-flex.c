@@ -74,6 +74,22 @@ int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* valu
   return r;
 }
 
+int qomd_kvm_get_msr_feature_index_list(int kvm_fd, uint32_t* indices, uint32_t max, uint32_t* count) {
+  struct kvm_msr_list* l = calloc(1, sizeof(*l) + max * sizeof(uint32_t));
+  if (l == NULL) return -1;
+  l->nmsrs = max;
+  int r = ioctl(kvm_fd, KVM_GET_MSR_FEATURE_INDEX_LIST, l);
+  /* On E2BIG the kernel still writes the count it needs. */
+  *count = l->nmsrs;
+  if (r >= 0) {
+    for (uint32_t k = 0; k < l->nmsrs && k < max; k++) indices[k] = l->indices[k];
+  }
+  int err = errno;
+  free(l);
+  errno = err;
+  return r;
+}
+
 unsigned long qomd_kvm_xsave_size(void) { return sizeof(struct kvm_xsave); }
 
 int qomd_kvm_get_xsave(int vcpu_fd, void* buf) { return ioctl(vcpu_fd, KVM_GET_XSAVE, buf); }

@@ -20,6 +20,9 @@ int qomd_kvm_set_cpuid2(int vcpu_fd, const uint32_t* words, uint32_t count);
 /* KVM_GET_MSRS / KVM_SET_MSRS for `count` MSRs; the result is the number processed. */
 int qomd_kvm_get_msrs(int vcpu_fd, const uint32_t* indices, uint64_t* values, uint32_t count);
 int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* values, uint32_t count);
+/* KVM_GET_MSR_FEATURE_INDEX_LIST on the /dev/kvm descriptor: at most `max` indices; *count gets
+ * the number the kernel has (also on E2BIG, so the caller can retry with room enough). */
+int qomd_kvm_get_msr_feature_index_list(int kvm_fd, uint32_t* indices, uint32_t max, uint32_t* count);
 
 /* sizeof(struct kvm_xsave) as C sees it, and KVM_GET_XSAVE / KVM_SET_XSAVE on a buffer of that size. */
 unsigned long qomd_kvm_xsave_size(void);

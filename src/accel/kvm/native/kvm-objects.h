@@ -26,6 +26,9 @@ class Kvm : public Napi::ObjectWrap<Kvm> {
   Napi::Value CheckExtension(const Napi::CallbackInfo& info);
   Napi::Value VcpuMmapSize(const Napi::CallbackInfo& info);
   Napi::Value SupportedCpuid(const Napi::CallbackInfo& info);
+  Napi::Value MsrFeatureIndexList(const Napi::CallbackInfo& info);
+  Napi::Value GetMsrs(const Napi::CallbackInfo& info);
+  Napi::Value XcompGuestSupp(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   int fd_ = -1;
 };

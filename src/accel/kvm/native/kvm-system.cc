@@ -21,6 +21,9 @@ Napi::Function Kvm::Init(Napi::Env env) {
                          InstanceMethod<&Kvm::CheckExtension>("checkExtension"),
                          InstanceMethod<&Kvm::VcpuMmapSize>("vcpuMmapSize"),
                          InstanceMethod<&Kvm::SupportedCpuid>("supportedCpuid"),
+                         InstanceMethod<&Kvm::MsrFeatureIndexList>("msrFeatureIndexList"),
+                         InstanceMethod<&Kvm::GetMsrs>("getMsrs"),
+                         InstanceMethod<&Kvm::XcompGuestSupp>("xcompGuestSupp"),
                          InstanceMethod<&Kvm::Close>("close"),
                      });
 }
@@ -73,6 +76,53 @@ Napi::Value Kvm::SupportedCpuid(const Napi::CallbackInfo& info) {
     std::copy(words.begin(), words.begin() + size_t(count) * 7, out.Data());
     return out;
   }
+}
+
+// msrFeatureIndexList(): Uint32Array of the feature MSRs KVM reports (KVM_GET_MSR_FEATURE_INDEX_LIST).
+Napi::Value Kvm::MsrFeatureIndexList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_GET_MSR_FEATURE_INDEX_LIST");
+  uint32_t room = 64;
+  for (int tries = 0;; tries++) {
+    std::vector<uint32_t> indices(room);
+    uint32_t count = 0;
+    if (qomd_kvm_get_msr_feature_index_list(fd, indices.data(), room, &count) < 0) {
+      if (errno == E2BIG && tries < 4 && count > room) {
+        room = count;  // the kernel told us how many it has
+        continue;
+      }
+      ThrowErrno(env, "KVM_GET_MSR_FEATURE_INDEX_LIST", errno);
+    }
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, count);
+    std::copy(indices.begin(), indices.begin() + count, out.Data());
+    return out;
+  }
+}
+
+// getMsrs(indices, values): KVM_GET_MSRS on /dev/kvm, which reads feature MSRs; number read.
+Napi::Value Kvm::GetMsrs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_GET_MSRS");
+  Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
+  Napi::BigUint64Array values = info[1].As<Napi::BigUint64Array>();
+  if (values.ElementLength() < indices.ElementLength()) throw Napi::RangeError::New(env, "KVM_GET_MSRS: fewer values than indices");
+  int n = qomd_kvm_get_msrs(fd, indices.Data(), values.Data(), uint32_t(indices.ElementLength()));
+  return Napi::Number::New(env, CheckErrno(env, "KVM_GET_MSRS", n));
+}
+
+// xcompGuestSupp(): the XSAVE components a guest may use (KVM_GET_DEVICE_ATTR group 0,
+// KVM_X86_XCOMP_GUEST_SUPP), including those the host enables on request, which
+// KVM_GET_SUPPORTED_CPUID leaves out.
+Napi::Value Kvm::XcompGuestSupp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_GET_DEVICE_ATTR");
+  uint64_t mask = 0;
+  struct kvm_device_attr attr = {};
+  attr.group = 0;
+  attr.attr = KVM_X86_XCOMP_GUEST_SUPP;
+  attr.addr = reinterpret_cast<uint64_t>(&mask);
+  CheckErrno(env, "KVM_GET_DEVICE_ATTR", ioctl(fd, KVM_GET_DEVICE_ATTR, &attr));
+  return Napi::BigInt::New(env, mask);
 }
 
 void Kvm::Close(const Napi::CallbackInfo&) {
