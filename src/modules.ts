@@ -17,6 +17,7 @@ import { registerBackendsTypes } from "./backends/types.js";
 import { registerIsaTypes } from "./hw/isa/isa-bus.js";
 import { registerIntcTypes } from "./hw/intc/types.js";
 import { registerTimerTypes } from "./hw/timer/types.js";
+import { registerKvmI386Types } from "./hw/i386/kvm/kvm-irqchip.js";
 import { registerRtcTypes } from "./hw/rtc/types.js";
 import { registerAudioTypes } from "./hw/audio/types.js";
 import { registerDmaTypes } from "./hw/dma/types.js";
@@ -54,6 +55,7 @@ export function queueModules(modules: ModuleInit<ModuleContext>): void {
   modules.register("qom", (ctx) => registerIsaTypes(ctx.types));
   modules.register("qom", (ctx) => registerIntcTypes(ctx.types));
   modules.register("qom", (ctx) => registerTimerTypes(ctx.types));
+  modules.register("qom", (ctx) => registerKvmI386Types(ctx.types));
   modules.register("qom", (ctx) => registerRtcTypes(ctx.types));
   modules.register("qom", (ctx) => registerAudioTypes(ctx.types));
   modules.register("qom", (ctx) => registerDmaTypes(ctx.types));

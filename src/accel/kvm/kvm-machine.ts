@@ -24,6 +24,19 @@ export function kvmMachineOf(registry: TypeRegistry): KvmMachine | undefined {
 }
 
 /**
+ * Whether the machine of `registry` runs on kvm with the PIC, IOAPIC, PIT and local APICs in the
+ * kernel (QEMU's kvm_irqchip_in_kernel with kernel-irqchip=on): the board builds the kvm-* models.
+ */
+export function kvmIrqchipInKernel(registry: TypeRegistry): boolean {
+  return machines.get(registry)?.accel.inKernelIrqchip === true;
+}
+
+/** Whether the machine of `registry` runs on kvm (QEMU's kvm_enabled). */
+export function kvmEnabled(registry: TypeRegistry): boolean {
+  return machines.has(registry);
+}
+
+/**
  * Page-aligned, whole-page memory for a RAM block of any size (option ROMs are not page
  * multiples): the view is `size` bytes, the pages behind it are whole.
  */

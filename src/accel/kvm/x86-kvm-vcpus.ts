@@ -3,8 +3,9 @@
  * board's irqchip choice): the VM `kvm-accel` created, its memory slots following the machine's
  * memory map, one KvmVcpu per realized X86CPU with CPUID from that CPU's model limited to what
  * KVM supports, and the interrupt path:
- *  - kernel-irqchip=on: the PIC, IOAPIC and local APICs are the kernel's; the board's GSI lines
- *    drive them with KVM_IRQ_LINE and the userspace controllers step aside (they get no input).
+ *  - kernel-irqchip=on: the PIC, IOAPIC, PIT and local APICs are the kernel's; the board built
+ *    their kvm-* models (src/hw/i386/kvm/kvm-irqchip.ts) and its GSI lines drive the kernel's
+ *    controllers with KVM_IRQ_LINE.
  *  - kernel-irqchip=off: the userspace PIC and local APIC decide, and the vCPU injects their
  *    vector before entering the guest (KVM_INTERRUPT).
  */

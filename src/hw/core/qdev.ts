@@ -215,7 +215,17 @@ function deviceClassInit(k: ObjectClass): void {
   dc.userCreatable = true;
   dc.hotpluggable = true;
   // Added in this order so that qom-list-properties lists them as QEMU does.
-  addClassProperty(k, boolProperty("hotpluggable", { get: (o) => (o as DeviceState).deviceClass.hotpluggable }));
+  // QEMU's device_get_hotpluggable: the class allows it and the device is on no bus or on one
+  // with a hotplug handler (qbus_is_hotpluggable).
+  addClassProperty(
+    k,
+    boolProperty("hotpluggable", {
+      get: (o) => {
+        const d = o as DeviceState;
+        return d.deviceClass.hotpluggable && (d.parentBus === undefined || d.parentBus.hotplugHandler !== undefined);
+      },
+    }),
+  );
   addClassProperty(k, boolProperty("hotplugged", { get: (o) => (o as DeviceState).hotplugged }));
   addClassProperty(
     k,

@@ -28,6 +28,9 @@ import { i8259Init } from "../intc/i8259.js";
 import { ioapicInit } from "../intc/ioapic.js";
 import { HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, hpetMmioMap, TYPE_HPET, type HpetState } from "../timer/hpet.js";
 import { i8254PitInit } from "../timer/i8254.js";
+import { kvmIrqchipInKernel } from "../../accel/kvm/kvm-machine.js";
+import { kvmclockCreate, kvmI8259Init, kvmIoapicInit, kvmPitInit } from "./kvm/kvm-irqchip.js";
+import { FW } from "../../target/i386/cpu-features.js";
 import { mc146818RtcInit } from "../rtc/mc146818rtc.js";
 import { pcspkInit, TYPE_PC_SPEAKER, type PcSpkState } from "../audio/pcspk.js";
 import { isaFdcInitDrives, TYPE_ISA_FDC, type IsaFdcState } from "../block/fdc.js";
@@ -187,6 +190,39 @@ function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, n
   port92.onSystemReset = () => qemuSystemResetRequest(ms.registry, "guest-reset");
 }
 
+/**
+ * QEMU's pc_i8259_create and ioapic_init_gsi choices: the kernel's PIC pair (no CPU INTR line:
+ * the kernel delivers) under kvm with the in-kernel irqchip, else the userspace `isa-i8259`s
+ * with their output on `cpuIntr`. Fills the PIC half of `gsiState`.
+ */
+export function pcI8259Create(ms: PCMachineState, bus: IsaBus, gsiState: GsiState, cpuIntr: (level: number) => void): void {
+  if (kvmIrqchipInKernel(ms.registry)) {
+    const pic = kvmI8259Init(bus);
+    for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
+    return;
+  }
+  const cpuIrq = allocateIrq(ms.registry, (_n, level) => cpuIntr(level), 0);
+  const pic = i8259Init(bus, cpuIrq);
+  for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
+}
+
+/** QEMU's ioapic_init_gsi: `kvm-ioapic` under kvm with the in-kernel irqchip, else `ioapic`; fills the IOAPIC half of `gsiState`. */
+export function pcIoapicCreate(ms: PCMachineState, parent: QomObject, gsiState: GsiState): void {
+  const ioapic = kvmIrqchipInKernel(ms.registry) ? kvmIoapicInit(ms.registry, parent) : ioapicInit(ms.registry, parent);
+  for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
+}
+
+/**
+ * QEMU's kvmclock_create for the board: on kvm, when the first CPU has kvmclock or the machine
+ * type creates it always (kvmclock_create_always, true for the 7.2 types).
+ */
+export function pcKvmclockCreate(ms: PCMachineState): void {
+  const features = machineX86Cpus(ms)[0]?.config.features;
+  // KVM_FEATURE_CLOCKSOURCE and KVM_FEATURE_CLOCKSOURCE2 (both are "kvmclock").
+  const has = features !== undefined && ((features[FW.FEAT_KVM] ?? 0n) & 0x9n) !== 0n;
+  kvmclockCreate(ms.registry, has, true);
+}
+
 /** QEMU's pc_basic_device_init: HPET, RTC, PIT, speaker and the Super I/O devices. */
 export function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState[], createFdctrl: boolean, hpetIrqs: number, backends: BoardBackends): QomObject {
   pcIoportStubs(ms, bus);
@@ -206,7 +242,8 @@ export function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState
   }
   const rtc = mc146818RtcInit(bus, 2000, rtcIrq);
   if (ms.pit === "auto" || ms.pit === "on") {
-    const pit = i8254PitInit(bus, 0x40, pitIsaIrq, pitAltIrq);
+    // QEMU's pc_basic_device_init: the kernel's PIT under kvm with the in-kernel irqchip.
+    const pit = kvmIrqchipInKernel(ms.registry) ? kvmPitInit(bus, 0x40) : i8254PitInit(bus, 0x40, pitIsaIrq, pitAltIrq);
     if (hpet) hpet.connectGpioOut(0, pit.gpioIn(0));
     pcspkInit(ms.pcspk, bus, pit);
   }
@@ -263,6 +300,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   ms.below4gMemSize = split.below;
   ms.above4gMemSize = split.above;
   const { apicIdLimit } = x86CpusInit(ms, { ...(ms.cpuOption ? { cpuOption: ms.cpuOption } : {}), ...(ms.warningSink ? { warnings: ms.warningSink } : {}) });
+  pcKvmclockCreate(ms);
 
   let romMemory = getSystemMemory(ms.registry);
   let pciMemory: MemoryRegion | undefined;
@@ -306,21 +344,12 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   isaBusIrqs(bus, gsi);
   if (ms.pic === "on" || ms.pic === "auto") {
     // QEMU's pic_irq_request: the master PIC's output is the CPU's INTR line.
-    const cpuIrq = allocateIrq(
-      ms.registry,
-      (_n, level) => {
-        ms.cpuIntrLevel = level;
-        picIrqRequest(ms.registry, level);
-      },
-      0,
-    );
-    const pic = i8259Init(bus, cpuIrq);
-    for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
+    pcI8259Create(ms, bus, gsiState, (level) => {
+      ms.cpuIntrLevel = level;
+      picIrqRequest(ms.registry, level);
+    });
   }
-  if (hostBridge) {
-    const ioapic = ioapicInit(ms.registry, hostBridge);
-    for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
-  }
+  if (hostBridge) pcIoapicCreate(ms, hostBridge, gsiState);
   pcVgaInit(ms.registry, bus, pciBus);
   if (ms.vmport === "auto") ms.vmport = "on";
   const rtc = pcBasicDeviceInit(ms, bus, gsi, true, 0x4, ms.backends);

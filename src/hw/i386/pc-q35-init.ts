@@ -12,20 +12,17 @@ import { QomError } from "../../qom/error.js";
 import { addLink, allowSetLink } from "../../qom/link.js";
 import { objectNew } from "../../qom/object.js";
 import { TYPE_HOTPLUG_HANDLER } from "../core/hotplug.js";
-import { allocateIrq } from "../core/irq.js";
 import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { sysbusGetDefault } from "../core/sysbus.js";
 import { pcVgaInit } from "../display/vga-interface.js";
 import { smbusEepromInit } from "../i2c/smbus-eeprom.js";
 import { ich9SmbInit } from "../i2c/smbus_ich9.js";
 import { ahciIdeCreateDevs, ich9AhciCreate } from "../ide/ich.js";
-import { i8259Init } from "../intc/i8259.js";
-import { ioapicInit } from "../intc/ioapic.js";
 import { isaBusIrqs } from "../isa/isa-bus.js";
 import { ICH9_GPIO_GSI, ICH9_SATA1_DEV, ICH9_SATA1_FUNC, ICH9_SMB_DEV, ICH9_SMB_FUNC, ich9LpcCreate, ich9LpcPmInit } from "../isa/lpc_ich9.js";
 import { Q35PCIHost, TYPE_Q35_HOST_DEVICE } from "../pci-host/q35.js";
 import { pciDevfn } from "../pci/pci-regs.js";
-import { GSI_NUM_PINS, ISA_NUM_IRQS, machineRam, pcBasicDeviceInit, pcGsiCreate, pcMemoryInit, pcNicInit } from "./pc-init.js";
+import { GSI_NUM_PINS, machineRam, pcBasicDeviceInit, pcGsiCreate, pcI8259Create, pcIoapicCreate, pcKvmclockCreate, pcMemoryInit, pcNicInit } from "./pc-init.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 import { x86CpusInit } from "./x86-cpu.js";
 
@@ -62,6 +59,7 @@ export function pcQ35Init(ms: PCMachineState): void {
   ms.below4gMemSize = split.below;
   ms.above4gMemSize = split.above;
   x86CpusInit(ms, { ...(ms.cpuOption ? { cpuOption: ms.cpuOption } : {}), ...(ms.warningSink ? { warnings: ms.warningSink } : {}) });
+  pcKvmclockCreate(ms);
 
   let romMemory = getSystemMemory(registry);
   let pciMemory: MemoryRegion | undefined;
@@ -99,12 +97,9 @@ export function pcQ35Init(ms: PCMachineState): void {
 
   if (ms.pic === "on" || ms.pic === "auto") {
     // QEMU's pic_irq_request: the master PIC's output is the CPU's INTR line.
-    const cpuIrq = allocateIrq(registry, (_n, level) => (ms.cpuIntrLevel = level), 0);
-    const pic = i8259Init(isaBus, cpuIrq);
-    for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
+    pcI8259Create(ms, isaBus, gsiState, (level) => (ms.cpuIntrLevel = level));
   }
-  const ioapic = ioapicInit(registry, host);
-  for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
+  pcIoapicCreate(ms, host, gsiState);
 
   if (ms.vmport === "auto") ms.vmport = "on";
   const rtc = pcBasicDeviceInit(ms, isaBus, gsi, !pcmc.noFloppy, Q35_HPET_INTCAP, ms.backends);

@@ -40,6 +40,8 @@ import {
   type X86CpuPropertySpec,
 } from "./cpu-config.js";
 import { FEATURE_ALIASES, featurePropertyNames, FW } from "./cpu-features.js";
+import { kvmEnabled, kvmIrqchipInKernel } from "../../accel/kvm/kvm-machine.js";
+
 import { findX86CpuModel, TYPE_X86_CPU, X86_CPU_MODELS, type X86CpuModel } from "./cpu-models.js";
 import type { CpuGlobalProperty } from "./cpu-parse.js";
 import { AMD_HT_WARNING_PREFIX, realizeX86Cpu, type X86CpuState } from "./cpu-realize.js";
@@ -48,6 +50,8 @@ export { TYPE_X86_CPU };
 
 /** CPUID[1].EDX bit 9: the CPU has an on-chip APIC. */
 const CPUID_APIC = 1n << 9n;
+/** QEMU's TYPE_KVM_APIC (hw/i386/kvm/kvm-irqchip.ts registers it). */
+const TYPE_KVM_APIC = "kvm-apic";
 const FOUR_GIB = 0x100000000;
 const UINT64_MAX = 0xffffffffffffffffn;
 /** QEMU's PERF_CAP_LBR_FMT: the bits `lbr-fmt` may set. */
@@ -346,10 +350,13 @@ function x86CpuRealize(cpu: X86CPU): void {
 
   cpuListAdd(cpu);
   try {
-    tcgCpuRealize(cpu);
+    if (kvmEnabled(cpu.registry)) kvmCpuRealize(cpu);
+    else tcgCpuRealize(cpu);
     if (settings.machineDone) x86CpuMachineDone(cpu);
     if (cpu.config.features[FW.FEAT_1_EDX]! & CPUID_APIC || topo.cpus > 1) {
-      cpu.apic = apicCreateForCpu(cpu, cpu.apicId, TYPE_APIC, cpu.cpuIndex === 0);
+      // QEMU's x86_cpu_apic_create: the kernel's local APIC under kvm with the in-kernel irqchip.
+      const apicType = kvmIrqchipInKernel(cpu.registry) ? TYPE_KVM_APIC : TYPE_APIC;
+      cpu.apic = apicCreateForCpu(cpu, cpu.apicId, apicType, cpu.cpuIndex === 0);
     }
     // The APIC side maps the first APIC's MMIO window into system memory (apic_mmio_map_once).
     if (cpu.apic) apicRealizeForCpu(cpu.apic);
@@ -380,6 +387,16 @@ function tcgCpuRealize(cpu: X86CPU): void {
   cpu.asMem = mem;
   cpu.addressSpaces.push(addressSpaceInit(cpu.memory, `cpu-memory-${cpu.cpuIndex}`));
   cpu.addressSpaces.push(addressSpaceInit(root, `cpu-smm-${cpu.cpuIndex}`));
+}
+
+/**
+ * The address space of a CPU under kvm (QEMU's qemu_init_vcpu when the accelerator made none):
+ * `cpu-memory-N` over the CPU's memory, no SMM view of its own (KVM keeps SMRAM itself).
+ */
+function kvmCpuRealize(cpu: X86CPU): void {
+  const system = getSystemMemory(cpu.registry);
+  if (!cpu.memory) cpu.memory = system.ref();
+  cpu.addressSpaces.push(addressSpaceInit(cpu.memory, `cpu-memory-${cpu.cpuIndex}`));
 }
 
 /**

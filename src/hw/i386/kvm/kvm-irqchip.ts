@@ -1,0 +1,198 @@
+/**
+ * The KVM variants of the PC's interrupt controllers and timer (QEMU 7.2's hw/i386/kvm/i8259.c,
+ * ioapic.c, i8254.c, apic.c and clock.c): `kvm-i8259`, `kvm-ioapic`, `kvm-pit`, `kvm-apic` and
+ * `kvmclock`. With `-accel kvm` and the in-kernel irqchip the board builds these instead of the
+ * userspace models. The behaviour is the kernel's (its PIC, IOAPIC, PIT and local APICs answer
+ * the guest's port and MMIO accesses themselves, so the regions here never see an access); these
+ * objects carry the QOM identity, properties, regions and GSI wiring QEMU shows, and forward
+ * their input lines to the kernel.
+ */
+import { kvmEnabled, kvmMachineOf } from "../../../accel/kvm/kvm-machine.js";
+import { getSystemMemory, memoryRegionAddSubregion } from "../../../exec/memory.js";
+import { addChild } from "../../../qom/child.js";
+import { objectNew, type QomObject } from "../../../qom/object.js";
+import type { TypeInfo, TypeRegistry } from "../../../qom/type.js";
+import { allocateIrq, type IrqState } from "../../core/irq.js";
+import type { DeviceClass } from "../../core/qdev.js";
+import { defineProp, deviceClassSetProps, enumKind, type PropertyKind, propKinds } from "../../core/qdev-properties.js";
+import { qdevRealizeAndUnref } from "../../core/qdev-realize.js";
+import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../../core/sysbus.js";
+import { ioRegionNew, isaNew, isaRealizeAndUnref, type IsaBus } from "../../isa/isa-bus.js";
+import { type ApicCommonClass, type ApicCommonState, TYPE_APIC_COMMON } from "../../intc/apic.js";
+import { i8259InitChip, picCommonRealize, type PicCommonState, TYPE_PIC_COMMON } from "../../intc/i8259-common.js";
+import { IO_APIC_DEFAULT_ADDRESS, IOAPIC_NUM_PINS, type IoapicCommonClass, IoapicCommonState, TYPE_IOAPIC_COMMON } from "../../intc/ioapic.js";
+import { pitCommonRealize, type PitCommonClass, PitCommonState, TYPE_PIT_COMMON } from "../../timer/i8254-common.js";
+import { LOST_TICK_POLICIES } from "../../rtc/mc146818rtc.js";
+
+export const TYPE_KVM_I8259 = "kvm-i8259";
+export const TYPE_KVM_IOAPIC = "kvm-ioapic";
+export const TYPE_KVM_PIT = "kvm-pit";
+export const TYPE_KVM_APIC = "kvm-apic";
+export const TYPE_KVMCLOCK = "kvmclock";
+
+/** The local APIC window's size (QEMU's APIC_SPACE_SIZE). */
+const APIC_SPACE_SIZE = 0x100000;
+
+/** An input line of the kernel's irqchip: GSI `gsi` follows `level` (KVM_IRQ_LINE). */
+function kvmSetIrq(registry: TypeRegistry, gsi: number, level: number): void {
+  kvmMachineOf(registry)?.accel.setIrq(gsi, level !== 0);
+}
+
+// ---- kvm-i8259 ------------------------------------------------------------------------------------
+
+/** The kernel PIC's ports: the command/data pair and the ELCR, answered by the kernel. */
+function kvmPicRealize(s: PicCommonState): void {
+  s.baseIo = ioRegionNew(s, "kvm-pic", 2, {});
+  s.elcrIo = ioRegionNew(s, "kvm-elcr", 1, {});
+}
+
+/**
+ * QEMU's kvm_i8259_init: the master and slave `kvm-i8259` on `bus`, and the 16 ISA lines, which
+ * go to the kernel (it forwards each to both its PIC and its IOAPIC).
+ */
+export function kvmI8259Init(bus: IsaBus): IrqState[] {
+  i8259InitChip(TYPE_KVM_I8259, bus, true);
+  i8259InitChip(TYPE_KVM_I8259, bus, false);
+  const irqs: IrqState[] = [];
+  for (let n = 0; n < 16; n++) irqs.push(allocateIrq(bus.registry, (line, level) => kvmSetIrq(bus.registry, line, level), n));
+  return irqs;
+}
+
+export const kvmI8259TypeInfo: TypeInfo<PicCommonState, DeviceClass> = {
+  name: TYPE_KVM_I8259,
+  parent: TYPE_PIC_COMMON,
+  classInit: (k) => {
+    k.realize = (d) => {
+      kvmPicRealize(d as PicCommonState);
+      picCommonRealize(d);
+    };
+  },
+};
+
+// ---- kvm-ioapic -----------------------------------------------------------------------------------
+
+export class KvmIoapicState extends IoapicCommonState {
+  gsiBase = 0;
+}
+
+/** The kernel IOAPIC's window, and its 24 pins as GSIs from `gsi_base`. */
+function kvmIoapicRealize(s: IoapicCommonState): void {
+  const k = s as KvmIoapicState;
+  s.ioMemory = ioRegionNew(s, "kvm-ioapic", 0x1000, {});
+  s.initGpioIn((n, level) => kvmSetIrq(s.registry, k.gsiBase + n, level), IOAPIC_NUM_PINS);
+}
+
+/** ioapic_init_gsi with the kernel's IOAPIC: a `kvm-ioapic` as child `ioapic` of `parent`, mapped at 0xfec00000. */
+export function kvmIoapicInit(registry: TypeRegistry, parent: QomObject): IoapicCommonState {
+  const dev = objectNew<IoapicCommonState>(registry, TYPE_KVM_IOAPIC);
+  addChild(parent, "ioapic", dev);
+  qdevRealizeAndUnref(dev, sysbusGetDefault(registry));
+  memoryRegionAddSubregion(getSystemMemory(registry), IO_APIC_DEFAULT_ADDRESS, dev.ioMemory!);
+  return dev;
+}
+
+export const kvmIoapicTypeInfo: TypeInfo<KvmIoapicState, IoapicCommonClass> = {
+  name: TYPE_KVM_IOAPIC,
+  parent: TYPE_IOAPIC_COMMON,
+  instance: KvmIoapicState,
+  classInit: (k) => {
+    k.ioapicRealize = kvmIoapicRealize;
+    deviceClassSetProps(k, [defineProp("gsi_base", "gsiBase", propKinds.uint32, 0)]);
+  },
+};
+
+// ---- kvm-pit --------------------------------------------------------------------------------------
+
+export class KvmPitState extends PitCommonState {
+  lostTickPolicy: (typeof LOST_TICK_POLICIES)[number] = "delay";
+}
+
+/**
+ * QEMU's kvm_pit_realizefn: the kernel's i8254 (KVM_CREATE_PIT2; it also answers port 0x61),
+ * its `kvm-pit` ports, and the HPET's legacy-mode input.
+ */
+function kvmPitRealize(s: KvmPitState): void {
+  kvmMachineOf(s.registry)?.accel.createPit();
+  s.ioports = ioRegionNew(s, "kvm-pit", 4, {});
+  // The HPET's legacy replacement route; the kernel PIT keeps running (as with SeaBIOS, which
+  // does not enable legacy mode).
+  s.initGpioIn(() => {}, 1);
+}
+
+/** QEMU's kvm_pit_init: a `kvm-pit` at `base`; it has no output line (the kernel raises IRQ 0 itself). */
+export function kvmPitInit(bus: IsaBus, base: number): KvmPitState {
+  const dev = isaNew<KvmPitState>(bus.registry, TYPE_KVM_PIT);
+  dev.setPropertyJson("iobase", base);
+  isaRealizeAndUnref(dev, bus);
+  return dev;
+}
+
+export const kvmPitTypeInfo: TypeInfo<KvmPitState, PitCommonClass> = {
+  name: TYPE_KVM_PIT,
+  parent: TYPE_PIT_COMMON,
+  instance: KvmPitState,
+  classInit: (k) => {
+    k.realize = (d) => {
+      kvmPitRealize(d as KvmPitState);
+      pitCommonRealize(d);
+    };
+    // Defined in this order so that device-list-properties lists them as QEMU does.
+    deviceClassSetProps(k, [
+      defineProp("iobase", "iobase", propKinds.uint32, 0xffffffff),
+      defineProp("lost_tick_policy", "lostTickPolicy", enumKind("LostTickPolicy", LOST_TICK_POLICIES), "delay"),
+    ]);
+  },
+};
+
+// ---- kvm-apic -------------------------------------------------------------------------------------
+
+/** The kernel local APIC's MSI window (`kvm-apic-msi`); the kernel answers the APIC page itself. */
+function kvmApicRealize(s: ApicCommonState): void {
+  s.ioMemory = ioRegionNew(s, "kvm-apic-msi", APIC_SPACE_SIZE, {});
+}
+
+export const kvmApicTypeInfo: TypeInfo<ApicCommonState, ApicCommonClass> = {
+  name: TYPE_KVM_APIC,
+  parent: TYPE_APIC_COMMON,
+  classInit: (k) => {
+    k.apicRealize = kvmApicRealize;
+  },
+};
+
+// ---- kvmclock -------------------------------------------------------------------------------------
+
+/** DEFINE_PROP_BOOL has no description. */
+const plainBool: PropertyKind<boolean> = { type: "bool", read: (v, n) => v.typeBool(n), write: (x) => x };
+
+export class KvmClockState extends SysBusDevice {
+  machUseReliableGetClock = true;
+}
+
+/**
+ * QEMU's kvmclock_create: on kvm, a `kvmclock` on the system bus when the first CPU has the
+ * kvmclock feature (or always, for `createAlways`).
+ */
+export function kvmclockCreate(registry: TypeRegistry, cpuHasKvmclock: boolean, createAlways = false): void {
+  if (!kvmEnabled(registry)) return;
+  if (!createAlways && !cpuHasKvmclock) return;
+  const dev = objectNew<KvmClockState>(registry, TYPE_KVMCLOCK);
+  qdevRealizeAndUnref(dev, sysbusGetDefault(registry));
+}
+
+export const kvmclockTypeInfo: TypeInfo<KvmClockState, DeviceClass> = {
+  name: TYPE_KVMCLOCK,
+  parent: TYPE_SYS_BUS_DEVICE,
+  instance: KvmClockState,
+  classInit: (k) => {
+    k.userCreatable = false;
+    deviceClassSetProps(k, [defineProp("x-mach-use-reliable-get-clock", "machUseReliableGetClock", plainBool, true)]);
+  },
+};
+
+export function registerKvmI386Types(types: TypeRegistry): void {
+  types.register(kvmI8259TypeInfo);
+  types.register(kvmIoapicTypeInfo);
+  types.register(kvmPitTypeInfo);
+  types.register(kvmApicTypeInfo);
+  types.register(kvmclockTypeInfo);
+}
