@@ -28,6 +28,7 @@ import { defineProp, deviceClassSetProps, propKinds } from "../core/qdev-propert
 import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { DeviceState, TYPE_DEVICE, type DeviceClass } from "../core/qdev.js";
 import { pciClassName } from "./pci-class-names.js";
+import { pciUnmapAll, pciUpdateMappings, pciWriteAffectsMappings } from "./pci-bar-mapping.js";
 import { pciGetWord, pciOrWord, pciSetLong, pciSetQuad, pciSetWord } from "./pci-config.js";
 import { formatPciDevfn, pciDevfnKind } from "./pci-devfn.js";
 import { isPcieBus, PCIBus, TYPE_PCI_BUS } from "./pci-bus.js";
@@ -259,6 +260,7 @@ export function pciDefaultWriteConfig(dev: PCIDevice, addr: number, value: numbe
     dev.config[a] = (dev.config[a]! & ~wm) | (byte & wm);
     dev.config[a] = dev.config[a]! & ~(byte & w1c);
   }
+  if (pciWriteAffectsMappings(addr, len, pciBarOffset(dev, PCI_ROM_SLOT))) pciUpdateMappings(dev, (n) => pciBarOffset(dev, n));
 }
 
 // ---- properties ----------------------------------------------------------------------------------------
@@ -559,6 +561,7 @@ function romRegionPrefix(dev: PCIDevice): string {
 }
 
 function pciQdevUnrealize(dev: PCIDevice): void {
+  pciUnmapAll(dev);
   dev.pciClass.exit?.(dev);
   unregisterFromBus(dev);
 }
@@ -578,8 +581,9 @@ function pciDeviceReset(dev: PCIDevice): void {
     const off = pciBarOffset(dev, i);
     if (r.is64) pciSetQuad(c, off, BigInt(r.type));
     else pciSetLong(c, off, r.type);
-    r.addr = -1n;
   }
+  // Decoding is off again, so every BAR leaves its bus space.
+  pciUpdateMappings(dev, (n) => pciBarOffset(dev, n));
   dev.irqState = 0;
 }
 
