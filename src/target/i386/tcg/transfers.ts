@@ -90,6 +90,22 @@ function gateTarget(c: X86Cpu, sel: number, ar: number): typeof gateInfo {
   return gateInfo;
 }
 
+/** Pushes the far return address; a fault while pushing leaves ESP as it was before the CALL. */
+function pushReturnAddress(c: X86Cpu, wide: boolean, retCs: number, retIp: number, savedSp: number): void {
+  try {
+    if (wide) {
+      c.push32(retCs);
+      c.push32(retIp);
+    } else {
+      c.push16(retCs);
+      c.push16(retIp);
+    }
+  } catch (e) {
+    c.r32[4] = savedSp;
+    throw e;
+  }
+}
+
 export function callFar(c: X86Cpu, sel: number, off: number, o32: boolean): void {
   const retCs = c.segSel[CS];
   const retIp = c.eip;
@@ -119,18 +135,7 @@ export function callFar(c: X86Cpu, sel: number, off: number, o32: boolean): void
     checkDirectCode(c, sel);
     if (off > descLimit(desc.lo, desc.hi)) c.raise(EXC_GP, 0);
     const lo = desc.lo, hi = desc.hi, addr = desc.addr;
-    try {
-      if (o32) {
-        c.push32(retCs);
-        c.push32(retIp);
-      } else {
-        c.push16(retCs);
-        c.push16(retIp);
-      }
-    } catch (e) {
-      c.r32[4] = savedSp;
-      throw e;
-    }
+    pushReturnAddress(c, o32, retCs, retIp, savedSp);
     desc.lo = lo;
     desc.hi = hi;
     desc.addr = addr;
@@ -189,18 +194,7 @@ export function callFar(c: X86Cpu, sel: number, off: number, o32: boolean): void
     desc.addr = csAddr;
     loadCodeSeg(c, gSel, dpl);
   } else {
-    try {
-      if (size === 4) {
-        c.push32(retCs);
-        c.push32(retIp);
-      } else {
-        c.push16(retCs);
-        c.push16(retIp);
-      }
-    } catch (e) {
-      c.r32[4] = savedSp;
-      throw e;
-    }
+    pushReturnAddress(c, size === 4, retCs, retIp, savedSp);
     desc.lo = csLo;
     desc.hi = csHi;
     desc.addr = csAddr;
