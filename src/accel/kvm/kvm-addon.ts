@@ -29,6 +29,7 @@ export interface KvmRunLayout {
   readonly hw: { hardware_exit_reason: Field };
   readonly ex: { exception: Field; error_code: Field };
   readonly system_event: { type: Field; ndata: Field; data: Field };
+  readonly eoi: { vector: Field };
 }
 
 export interface KvmLayout {
@@ -42,6 +43,12 @@ export interface KvmLayout {
   readonly vcpuEvents: StructLayout;
   readonly debugRegs: StructLayout;
   readonly xsave: StructLayout;
+  /** kvm_irqchip's `chip` union; pic and ioapic offsets are relative to it. */
+  readonly irqchip: { readonly size: number; readonly pic: StructLayout; readonly ioapic: StructLayout };
+  readonly pitChannel: StructLayout;
+  readonly pit2: StructLayout;
+  readonly clock: StructLayout;
+  readonly lapic: StructLayout;
 }
 
 /** The /dev/kvm descriptor. */
@@ -72,6 +79,17 @@ export interface KvmVmHandle {
   createPit2(flags?: number): void;
   irqLine(gsi: number, level: boolean): void;
   enableCap(cap: number, args?: number[]): void;
+  /** KVM_SIGNAL_MSI: > 0 delivered, 0 blocked by the guest. */
+  signalMsi(addressLo: number, addressHi: number, data: number): number;
+  /** KVM_SET_GSI_ROUTING: 6 words an entry (gsi, type, then irqchip+pin or address_lo, address_hi, data, devid). */
+  setGsiRouting(entries: Uint32Array): void;
+  /** KVM_GET/SET_IRQCHIP: `buf` holds the chip union (layout.irqchip). */
+  getIrqchip(chipId: number, buf: Uint8Array): void;
+  setIrqchip(chipId: number, buf: Uint8Array): void;
+  getPit2(buf: Uint8Array): void;
+  setPit2(buf: Uint8Array): void;
+  getClock(buf: Uint8Array): void;
+  setClock(buf: Uint8Array): void;
   close(): void;
 }
 
@@ -102,6 +120,11 @@ export interface KvmVcpuHandle {
   getMsrs(indices: Uint32Array, values: BigUint64Array): number;
   setMsrs(indices: Uint32Array, values: BigUint64Array): number;
   setCpuid2(entries: Uint32Array): void;
+  /** KVM_GET/SET_LAPIC: the in-kernel local APIC's 1 KiB register page. */
+  getLapic(buf: Uint8Array): void;
+  setLapic(buf: Uint8Array): void;
+  /** KVM_NMI: queue an NMI on this vCPU. */
+  nmi(): void;
   interrupt(vector: number): void;
   close(): void;
 }

@@ -95,3 +95,29 @@ unsigned long qomd_kvm_xsave_size(void) { return sizeof(struct kvm_xsave); }
 int qomd_kvm_get_xsave(int vcpu_fd, void* buf) { return ioctl(vcpu_fd, KVM_GET_XSAVE, buf); }
 
 int qomd_kvm_set_xsave(int vcpu_fd, const void* buf) { return ioctl(vcpu_fd, KVM_SET_XSAVE, buf); }
+
+int qomd_kvm_set_gsi_routing(int vm_fd, const uint32_t* words, uint32_t count) {
+  struct kvm_irq_routing* r = calloc(1, sizeof(*r) + count * sizeof(struct kvm_irq_routing_entry));
+  if (r == NULL) return -1;
+  r->nr = count;
+  for (uint32_t k = 0; k < count; k++) {
+    struct kvm_irq_routing_entry* e = &r->entries[k];
+    const uint32_t* w = words + k * 6;
+    e->gsi = w[0];
+    e->type = w[1];
+    if (e->type == KVM_IRQ_ROUTING_MSI) {
+      e->u.msi.address_lo = w[2];
+      e->u.msi.address_hi = w[3];
+      e->u.msi.data = w[4];
+      e->u.msi.devid = w[5];
+    } else {
+      e->u.irqchip.irqchip = w[2];
+      e->u.irqchip.pin = w[3];
+    }
+  }
+  int ret = ioctl(vm_fd, KVM_SET_GSI_ROUTING, r);
+  int err = errno;
+  free(r);
+  errno = err;
+  return ret;
+}

@@ -24,6 +24,10 @@ int qomd_kvm_set_msrs(int vcpu_fd, const uint32_t* indices, const uint64_t* valu
  * the number the kernel has (also on E2BIG, so the caller can retry with room enough). */
 int qomd_kvm_get_msr_feature_index_list(int kvm_fd, uint32_t* indices, uint32_t max, uint32_t* count);
 
+/* KVM_SET_GSI_ROUTING from `count` entries of 6 words: gsi, type, then for KVM_IRQ_ROUTING_IRQCHIP
+ * irqchip, pin (2 words unused) and for KVM_IRQ_ROUTING_MSI address_lo, address_hi, data, devid. */
+int qomd_kvm_set_gsi_routing(int vm_fd, const uint32_t* words, uint32_t count);
+
 /* sizeof(struct kvm_xsave) as C sees it, and KVM_GET_XSAVE / KVM_SET_XSAVE on a buffer of that size. */
 unsigned long qomd_kvm_xsave_size(void);
 int qomd_kvm_get_xsave(int vcpu_fd, void* buf);

@@ -51,6 +51,14 @@ class Vm : public Napi::ObjectWrap<Vm> {
   void CreatePit2(const Napi::CallbackInfo& info);
   void IrqLine(const Napi::CallbackInfo& info);
   void EnableCap(const Napi::CallbackInfo& info);
+  Napi::Value SignalMsi(const Napi::CallbackInfo& info);
+  void SetGsiRouting(const Napi::CallbackInfo& info);
+  void GetIrqchip(const Napi::CallbackInfo& info);
+  void SetIrqchip(const Napi::CallbackInfo& info);
+  void GetPit2(const Napi::CallbackInfo& info);
+  void SetPit2(const Napi::CallbackInfo& info);
+  void GetClock(const Napi::CallbackInfo& info);
+  void SetClock(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   int fd_ = -1;
   size_t run_mmap_size_ = 0;
@@ -87,6 +95,9 @@ class Vcpu : public Napi::ObjectWrap<Vcpu> {
   Napi::Value GetMsrs(const Napi::CallbackInfo& info);
   Napi::Value SetMsrs(const Napi::CallbackInfo& info);
   void SetCpuid2(const Napi::CallbackInfo& info);
+  void GetLapic(const Napi::CallbackInfo& info);
+  void SetLapic(const Napi::CallbackInfo& info);
+  void Nmi(const Napi::CallbackInfo& info);
   void Interrupt(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   int fd_ = -1;

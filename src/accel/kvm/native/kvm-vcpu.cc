@@ -79,6 +79,9 @@ Napi::Function Vcpu::Init(Napi::Env env) {
                          InstanceMethod<&Vcpu::GetMsrs>("getMsrs"),
                          InstanceMethod<&Vcpu::SetMsrs>("setMsrs"),
                          InstanceMethod<&Vcpu::SetCpuid2>("setCpuid2"),
+                         InstanceMethod<&Vcpu::GetLapic>("getLapic"),
+                         InstanceMethod<&Vcpu::SetLapic>("setLapic"),
+                         InstanceMethod<&Vcpu::Nmi>("nmi"),
                          InstanceMethod<&Vcpu::Interrupt>("interrupt"),
                          InstanceMethod<&Vcpu::Close>("close"),
                      });
@@ -167,6 +170,7 @@ STRUCT_METHODS(Fpu, kvm_fpu, KVM_GET_FPU, KVM_SET_FPU)
 STRUCT_METHODS(MpState, kvm_mp_state, KVM_GET_MP_STATE, KVM_SET_MP_STATE)
 STRUCT_METHODS(VcpuEvents, kvm_vcpu_events, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS)
 STRUCT_METHODS(DebugRegs, kvm_debugregs, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS)
+STRUCT_METHODS(Lapic, kvm_lapic_state, KVM_GET_LAPIC, KVM_SET_LAPIC)
 
 // The XSAVE area goes through C (see kvm-flex.h): its size as C++ compiles it is wrong.
 void Vcpu::GetXsave(const Napi::CallbackInfo& info) {
@@ -222,6 +226,12 @@ void Vcpu::Interrupt(const Napi::CallbackInfo& info) {
   kvm_interrupt irq = {};
   irq.irq = info[0].As<Napi::Number>().Uint32Value();
   CheckErrno(info.Env(), "KVM_INTERRUPT", ioctl(fd, KVM_INTERRUPT, &irq));
+}
+
+// nmi(): queue an NMI on this vCPU (the in-kernel local APIC's LINT1 path, as QEMU's `nmi`).
+void Vcpu::Nmi(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_NMI");
+  CheckErrno(info.Env(), "KVM_NMI", ioctl(fd, KVM_NMI, 0));
 }
 
 // Closes the vCPU descriptor; `kvmRun` stays readable until collected; kicks become no-ops.

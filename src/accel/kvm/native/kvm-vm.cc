@@ -4,9 +4,12 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include "errors.h"
+#include "kvm-flex.h"
 #include "kvm-objects.h"
 
 namespace qomd_kvm {
@@ -23,6 +26,14 @@ Napi::Function Vm::Init(Napi::Env env) {
                          InstanceMethod<&Vm::CreatePit2>("createPit2"),
                          InstanceMethod<&Vm::IrqLine>("irqLine"),
                          InstanceMethod<&Vm::EnableCap>("enableCap"),
+                         InstanceMethod<&Vm::SignalMsi>("signalMsi"),
+                         InstanceMethod<&Vm::SetGsiRouting>("setGsiRouting"),
+                         InstanceMethod<&Vm::GetIrqchip>("getIrqchip"),
+                         InstanceMethod<&Vm::SetIrqchip>("setIrqchip"),
+                         InstanceMethod<&Vm::GetPit2>("getPit2"),
+                         InstanceMethod<&Vm::SetPit2>("setPit2"),
+                         InstanceMethod<&Vm::GetClock>("getClock"),
+                         InstanceMethod<&Vm::SetClock>("setClock"),
                          InstanceMethod<&Vm::Close>("close"),
                      });
 }
@@ -152,6 +163,85 @@ void Vm::EnableCap(const Napi::CallbackInfo& info) {
   }
   CheckErrno(info.Env(), "KVM_ENABLE_CAP", ioctl(fd, KVM_ENABLE_CAP, &cap));
 }
+
+// signalMsi(addressLo, addressHi, data): deliver one MSI through the in-kernel local APICs.
+// Returns the kernel's answer: > 0 delivered, 0 blocked by the guest (masked or no destination).
+Napi::Value Vm::SignalMsi(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_SIGNAL_MSI");
+  kvm_msi msi = {};
+  msi.address_lo = info[0].As<Napi::Number>().Uint32Value();
+  msi.address_hi = info[1].As<Napi::Number>().Uint32Value();
+  msi.data = info[2].As<Napi::Number>().Uint32Value();
+  return Napi::Number::New(env, CheckErrno(env, "KVM_SIGNAL_MSI", ioctl(fd, KVM_SIGNAL_MSI, &msi)));
+}
+
+// setGsiRouting(entries: Uint32Array): replaces the whole GSI routing table; 6 words an entry
+// (see qomd_kvm_set_gsi_routing in kvm-flex.h).
+void Vm::SetGsiRouting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = LiveFd(env, "KVM_SET_GSI_ROUTING");
+  Napi::Uint32Array words = info[0].As<Napi::Uint32Array>();
+  CheckErrno(env, "KVM_SET_GSI_ROUTING", qomd_kvm_set_gsi_routing(fd, words.Data(), uint32_t(words.ElementLength() / 6)));
+}
+
+namespace {
+
+// The Uint8Array argument at `index`, at least `size` bytes long.
+uint8_t* VmStructBuffer(const Napi::CallbackInfo& info, size_t index, size_t size, const char* op) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || !info[index].IsTypedArray()) {
+    throw Napi::TypeError::New(env, std::string(op) + ": expected a Uint8Array");
+  }
+  Napi::Uint8Array buf = info[index].As<Napi::Uint8Array>();
+  if (buf.ByteLength() < size) {
+    throw Napi::RangeError::New(env, std::string(op) + ": buffer smaller than the kernel structure (" +
+                                         std::to_string(size) + " bytes)");
+  }
+  return buf.Data();
+}
+
+}  // namespace
+
+// getIrqchip(chipId, buf): one in-kernel chip's state (KVM_IRQCHIP_PIC_MASTER/SLAVE/IOAPIC); buf
+// receives the `chip` union (layout.irqchip gives the pic and ioapic members' offsets in it).
+void Vm::GetIrqchip(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_GET_IRQCHIP");
+  kvm_irqchip chip = {};
+  chip.chip_id = info[0].As<Napi::Number>().Uint32Value();
+  uint8_t* dst = VmStructBuffer(info, 1, sizeof chip.chip, "KVM_GET_IRQCHIP");
+  CheckErrno(info.Env(), "KVM_GET_IRQCHIP", ioctl(fd, KVM_GET_IRQCHIP, &chip));
+  std::memcpy(dst, &chip.chip, sizeof chip.chip);
+}
+
+void Vm::SetIrqchip(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_SET_IRQCHIP");
+  kvm_irqchip chip = {};
+  chip.chip_id = info[0].As<Napi::Number>().Uint32Value();
+  const uint8_t* src = VmStructBuffer(info, 1, sizeof chip.chip, "KVM_SET_IRQCHIP");
+  std::memcpy(&chip.chip, src, sizeof chip.chip);
+  CheckErrno(info.Env(), "KVM_SET_IRQCHIP", ioctl(fd, KVM_SET_IRQCHIP, &chip));
+}
+
+#define VM_STRUCT_METHODS(Name, T, GetReq, SetReq)                                  \
+  void Vm::Get##Name(const Napi::CallbackInfo& info) {                            \
+    int fd = LiveFd(info.Env(), #GetReq);                                         \
+    uint8_t* dst = VmStructBuffer(info, 0, sizeof(T), #GetReq);                   \
+    T value;                                                                      \
+    std::memset(&value, 0, sizeof value);                                         \
+    CheckErrno(info.Env(), #GetReq, ioctl(fd, GetReq, &value));                   \
+    std::memcpy(dst, &value, sizeof value);                                       \
+  }                                                                               \
+  void Vm::Set##Name(const Napi::CallbackInfo& info) {                            \
+    int fd = LiveFd(info.Env(), #SetReq);                                         \
+    const uint8_t* src = VmStructBuffer(info, 0, sizeof(T), #SetReq);             \
+    T value;                                                                      \
+    std::memcpy(&value, src, sizeof value);                                       \
+    CheckErrno(info.Env(), #SetReq, ioctl(fd, SetReq, &value));                   \
+  }
+VM_STRUCT_METHODS(Pit2, kvm_pit_state2, KVM_GET_PIT2, KVM_SET_PIT2)
+VM_STRUCT_METHODS(Clock, kvm_clock_data, KVM_GET_CLOCK, KVM_SET_CLOCK)
+#undef VM_STRUCT_METHODS
 
 // Closes the VM descriptor. The kernel keeps the VM while vCPU descriptors are open, so the
 // memory references stay until this object is collected.

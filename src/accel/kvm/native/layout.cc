@@ -71,6 +71,9 @@ Napi::Object BuildLayout(Napi::Env env) {
   F(sys, struct kvm_run, system_event.ndata, "ndata");
   F(sys, struct kvm_run, system_event.data, "data");
   run.Set("system_event", sys);
+  Napi::Object eoi = Napi::Object::New(env);
+  F(eoi, struct kvm_run, eoi.vector, "vector");
+  run.Set("eoi", eoi);
   out.Set("run", run);
 
   Napi::Object regs = Napi::Object::New(env);
@@ -145,6 +148,53 @@ Napi::Object BuildLayout(Napi::Env env) {
   xs.Set("size", Napi::Number::New(env, double(qomd_kvm_xsave_size())));  // C's size (kvm-flex.h)
   F(xs, struct kvm_xsave, region, "region");
   out.Set("xsave", xs);
+
+  // KVM_GET_IRQCHIP's union: offsets are relative to kvm_irqchip.chip.
+  Napi::Object irqchip = Napi::Object::New(env);
+  irqchip.Set("size", Napi::Number::New(env, double(sizeof(((struct kvm_irqchip*)nullptr)->chip))));
+  Napi::Object pic = Napi::Object::New(env);
+  SIZE(pic, struct kvm_pic_state);
+#define P(n) F(pic, struct kvm_pic_state, n, #n)
+  P(last_irr); P(irr); P(imr); P(isr); P(priority_add); P(irq_base); P(read_reg_select); P(poll);
+  P(special_mask); P(init_state); P(auto_eoi); P(rotate_on_auto_eoi); P(special_fully_nested_mode);
+  P(init4); P(elcr); P(elcr_mask);
+#undef P
+  irqchip.Set("pic", pic);
+  Napi::Object ioapic = Napi::Object::New(env);
+  SIZE(ioapic, struct kvm_ioapic_state);
+  F(ioapic, struct kvm_ioapic_state, base_address, "base_address");
+  F(ioapic, struct kvm_ioapic_state, ioregsel, "ioregsel");
+  F(ioapic, struct kvm_ioapic_state, id, "id");
+  F(ioapic, struct kvm_ioapic_state, irr, "irr");
+  F(ioapic, struct kvm_ioapic_state, redirtbl, "redirtbl");
+  irqchip.Set("ioapic", ioapic);
+  out.Set("irqchip", irqchip);
+
+  Napi::Object pitch = Napi::Object::New(env);
+  SIZE(pitch, struct kvm_pit_channel_state);
+#define PC(n) F(pitch, struct kvm_pit_channel_state, n, #n)
+  PC(count); PC(latched_count); PC(count_latched); PC(status_latched); PC(status); PC(read_state);
+  PC(write_state); PC(write_latch); PC(rw_mode); PC(mode); PC(bcd); PC(gate); PC(count_load_time);
+#undef PC
+  out.Set("pitChannel", pitch);
+  Napi::Object pit2 = Napi::Object::New(env);
+  SIZE(pit2, struct kvm_pit_state2);
+  F(pit2, struct kvm_pit_state2, channels, "channels");
+  F(pit2, struct kvm_pit_state2, flags, "flags");
+  out.Set("pit2", pit2);
+
+  Napi::Object clock = Napi::Object::New(env);
+  SIZE(clock, struct kvm_clock_data);
+  F(clock, struct kvm_clock_data, clock, "clock");
+  F(clock, struct kvm_clock_data, flags, "flags");
+  F(clock, struct kvm_clock_data, realtime, "realtime");
+  F(clock, struct kvm_clock_data, host_tsc, "host_tsc");
+  out.Set("clock", clock);
+
+  Napi::Object lapic = Napi::Object::New(env);
+  SIZE(lapic, struct kvm_lapic_state);
+  F(lapic, struct kvm_lapic_state, regs, "regs");
+  out.Set("lapic", lapic);
   return out;
 }
 
@@ -177,7 +227,10 @@ Napi::Object BuildConstants(Napi::Env env) {
   K(KVM_CAP_DESTROY_MEMORY_REGION_WORKS); K(KVM_CAP_JOIN_MEMORY_REGIONS_WORKS); K(KVM_CAP_SYS_ATTRIBUTES);
   K(KVM_CAP_GET_MSR_FEATURES);
   K(KVM_IRQCHIP_PIC_MASTER); K(KVM_IRQCHIP_PIC_SLAVE); K(KVM_IRQCHIP_IOAPIC);
-  K(KVM_PIT_SPEAKER_DUMMY);
+  K(KVM_PIT_SPEAKER_DUMMY); K(KVM_PIT_FLAGS_HPET_LEGACY);
+  K(KVM_IRQ_ROUTING_IRQCHIP); K(KVM_IRQ_ROUTING_MSI);
+  K(KVM_CAP_SIGNAL_MSI); K(KVM_CAP_IRQ_ROUTING); K(KVM_CAP_PIT_STATE2);
+  K(KVM_CLOCK_TSC_STABLE); K(KVM_CLOCK_REALTIME); K(KVM_CLOCK_HOST_TSC);
   K(KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
   K(KVM_NR_INTERRUPTS);
   K(KVM_VCPUEVENT_VALID_NMI_PENDING); K(KVM_VCPUEVENT_VALID_SIPI_VECTOR); K(KVM_VCPUEVENT_VALID_SHADOW);
