@@ -53,9 +53,10 @@ export class KvmAccel implements AccelOps {
   cpuidSource: KvmAccelOptions["cpuid"];
 
   private constructor(
-    private readonly addon: KvmAddon,
+    /** The addon and the VM descriptor, for the kvm-* device models that read and write chip state. */
+    readonly addon: KvmAddon,
     private readonly kvm: KvmSystemHandle,
-    private readonly vm: KvmVmHandle,
+    readonly vm: KvmVmHandle,
     opts: KvmAccelOptions,
   ) {
     const k = addon.constants;
