@@ -20,11 +20,17 @@ export interface VmOps {
   mmioWrite(gpa: number, value: number, size: AccessSize): void;
   /**
    * The userspace interrupt controller, when the interrupt controller is not the accelerator's
-   * (tcg; kvm with kernel-irqchip=off). True when a maskable interrupt is pending.
+   * (tcg; kvm with kernel-irqchip=off, and the 8259 with kernel-irqchip=split). True when a
+   * maskable interrupt is pending.
    */
   hasInterrupt?(): boolean;
   /** INTA cycle: the vector of the interrupt being taken (called only when the vCPU takes it). */
   acknowledgeInterrupt?(): number;
+  /**
+   * kvm with kernel-irqchip=split: a local APIC in the kernel retired level-triggered `vector`,
+   * which the userspace IOAPIC sent (KVM_EXIT_IOAPIC_EOI; QEMU's ioapic_eoi_broadcast).
+   */
+  ioapicEoi?(vector: number): void;
 }
 
 /** Why `run()` returned: only what the vCPU loop must decide on. */

@@ -3,12 +3,17 @@
  * memory slots, the in-kernel irqchip when asked for, and vCPUs.
  */
 import type { AccelOps, MapMemoryOptions, VmOps } from "../accel-ops.js";
-import type { KvmAddon, KvmSystemHandle, KvmVmHandle } from "./kvm-addon.js";
+import type { KvmAddon, KvmSystemHandle, KvmVcpuHandle, KvmVmHandle } from "./kvm-addon.js";
 import { isKvmSyscallError, loadKvmAddon } from "./kvm-addon.js";
 import { KVM_DEVICE, kvmAvailability } from "./kvm-available.js";
 import type { X86KvmFeatures } from "../../target/i386/cpu-accel-features.js";
 import { kvmSupportedFeatureWords, readKvmCpuFeatureHost } from "./kvm-cpu-features.js";
 import { KvmVcpu } from "./kvm-vcpu.js";
+
+/** The IOAPIC's pins (QEMU's IOAPIC_NUM_PINS); in split mode KVM reserves an MSI route for each. */
+const SPLIT_IOAPIC_PINS = 24;
+/** Words a GSI route takes in the addon's KVM_SET_GSI_ROUTING table. */
+const ROUTE_WORDS = 6;
 
 /** Where QEMU puts the EPT identity map and the real-mode TSS KVM needs on VMX without unrestricted guest. */
 const IDENTITY_MAP_ADDR = 0xfeffc000;
@@ -17,7 +22,10 @@ const TSS_ADDR = IDENTITY_MAP_ADDR + 0x1000;
 export type CpuidRegs = [eax: number, ebx: number, ecx: number, edx: number];
 
 export interface KvmAccelOptions {
-  /** -machine kernel-irqchip: "on" puts PIC, IOAPIC and LAPIC in the kernel; "off" leaves interrupts to VmOps. */
+  /**
+   * -machine kernel-irqchip: "on" puts PIC, IOAPIC, PIT and local APICs in the kernel; "split"
+   * only the local APICs (the IOAPIC signals them through MSI routes); "off" leaves interrupts to VmOps.
+   */
   kernelIrqchip?: "on" | "off" | "split";
   device?: string;
   /**
@@ -44,7 +52,12 @@ interface Slot {
 
 export class KvmAccel implements AccelOps {
   readonly name = "kvm" as const;
+  /** The local APICs are the kernel's (QEMU's kvm_irqchip_in_kernel: kernel-irqchip=on or split). */
   readonly inKernelIrqchip: boolean;
+  /** Only the local APICs are the kernel's (QEMU's kvm_irqchip_is_split). */
+  readonly irqchipSplit: boolean;
+  /** Split mode: the MSI route of each IOAPIC pin, GSI = pin (KVM_SET_GSI_ROUTING entries). */
+  private readonly msiRoutes = new Uint32Array(SPLIT_IOAPIC_PINS * ROUTE_WORDS);
   private readonly slots = new Map<number, Slot>();
   private readonly maxSlots: number;
   private readonly supportedCpuid: Uint32Array;
@@ -62,7 +75,9 @@ export class KvmAccel implements AccelOps {
     const k = addon.constants;
     this.maxSlots = vm.checkExtension(k.KVM_CAP_NR_MEMSLOTS) || 32;
     this.supportedCpuid = kvm.supportedCpuid();
-    this.inKernelIrqchip = (opts.kernelIrqchip ?? "on") === "on";
+    const mode = opts.kernelIrqchip ?? "on";
+    this.inKernelIrqchip = mode !== "off";
+    this.irqchipSplit = mode === "split";
     this.cpuidSource = opts.cpuid;
   }
 
@@ -71,10 +86,6 @@ export class KvmAccel implements AccelOps {
     const device = opts.device ?? KVM_DEVICE;
     const avail = kvmAvailability(device);
     if (!avail.usable) throw new KvmInitError(avail.error, avail.preLines);
-    if (opts.kernelIrqchip === "split") {
-      // A split irqchip needs MSI routing from the userspace IOAPIC (KVM_SIGNAL_MSI), not built yet.
-      throw new KvmInitError("kernel-irqchip=split is not supported by qomd's kvm accelerator yet");
-    }
     const addon = loadKvmAddon();
     const kvm = new addon.Kvm(device);
     let vm: KvmVmHandle | undefined;
@@ -92,7 +103,8 @@ export class KvmAccel implements AccelOps {
       if (vm.checkExtension(k.KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) vm.setIdentityMapAddr(IDENTITY_MAP_ADDR);
       vm.setTssAddr(TSS_ADDR);
       const accel = new KvmAccel(addon, kvm, vm, opts);
-      if (accel.inKernelIrqchip) vm.createIrqchip();
+      if (accel.irqchipSplit) accel.createSplitIrqchip();
+      else if (accel.inKernelIrqchip) accel.createFullIrqchip();
       return accel;
     } catch (err) {
       vm?.close();
@@ -146,7 +158,11 @@ export class KvmAccel implements AccelOps {
       h.setCpuid2(cpuid);
       let signature = 0;
       for (let i = 0; i < cpuid.length; i += 7) if (cpuid[i] === 1) signature = cpuid[i + 3];
-      const vcpu = new KvmVcpu(index, this.addon, h, ops, { inKernelIrqchip: this.inKernelIrqchip, signature });
+      const vcpu = new KvmVcpu(index, this.addon, h, ops, {
+        inKernelIrqchip: this.inKernelIrqchip,
+        userspacePic: !this.inKernelIrqchip || this.irqchipSplit,
+        signature,
+      });
       vcpu.reset();
       this.vcpus.push(vcpu);
       return vcpu;
@@ -156,6 +172,11 @@ export class KvmAccel implements AccelOps {
     }
   }
 
+  /** The descriptor of the vCPU with this index (QEMU's CPUState.kvm_fd), once created. */
+  vcpuHandle(index: number): KvmVcpuHandle | undefined {
+    return this.vcpus.find((v) => v.index === index)?.handle;
+  }
+
   /** The in-kernel i8254 ("kvm-pit"); needs the in-kernel irqchip. Port 0x61 stays with the kernel too. */
   createPit(): void {
     this.vm.createPit2(this.addon.constants.KVM_PIT_SPEAKER_DUMMY);
@@ -163,6 +184,75 @@ export class KvmAccel implements AccelOps {
 
   setIrq(gsi: number, level: boolean): void {
     this.vm.irqLine(gsi, level);
+  }
+
+  /**
+   * Split mode: IOAPIC pin `pin` now sends `data` to `address` (QEMU's
+   * kvm_irqchip_update_msi_route); takes effect at commitMsiRoutes(). KVM reads the routes both to
+   * deliver (setIrq(pin)) and to know which vectors are level-triggered IOAPIC ones, whose EOI it
+   * then reports (KVM_EXIT_IOAPIC_EOI).
+   */
+  updateMsiRoute(pin: number, address: number, data: number): void {
+    this.msiRoutes[pin * ROUTE_WORDS + 2] = address >>> 0;
+    this.msiRoutes[pin * ROUTE_WORDS + 3] = 0;
+    this.msiRoutes[pin * ROUTE_WORDS + 4] = data >>> 0;
+  }
+
+  /** Hands the routing table to KVM (QEMU's kvm_irqchip_commit_routes). */
+  commitMsiRoutes(): void {
+    this.vm.setGsiRouting(this.msiRoutes);
+  }
+
+  /**
+   * An MSI written to the local APICs' window (QEMU's kvm_send_msi). KVM says whether it reached
+   * an APIC; as in QEMU, only a failure of the call itself is reported, on stderr.
+   */
+  sendMsi(address: number, data: number): void {
+    try {
+      this.vm.signalMsi(address >>> 0, 0, data >>> 0);
+    } catch (err) {
+      const text = isKvmSyscallError(err) ? err.description : String(err);
+      process.stderr.write(`KVM: injection failed, MSI lost (${text})\n`);
+    }
+  }
+
+  /**
+   * QEMU's kvm_irqchip_create with kvm_pc_setup_irq_routing: the kernel's PIC pair, IOAPIC and
+   * local APICs, and the PC's GSI routing: GSIs 0-15 drive the 8259 pins, and GSI n the IOAPIC's
+   * pin n except that ISA IRQ 0 (the PIT) arrives on pin 2 and GSI 2 on no pin. KVM's default
+   * table sends GSI 0 to pin 0, where a guest programming the IOAPIC does not expect the timer.
+   */
+  private createFullIrqchip(): void {
+    const k = this.addon.constants;
+    this.vm.createIrqchip();
+    const routes: number[] = [];
+    for (let gsi = 0; gsi < 16; gsi++) {
+      routes.push(gsi, k.KVM_IRQ_ROUTING_IRQCHIP, gsi < 8 ? k.KVM_IRQCHIP_PIC_MASTER : k.KVM_IRQCHIP_PIC_SLAVE, gsi % 8, 0, 0);
+    }
+    for (let gsi = 0; gsi < SPLIT_IOAPIC_PINS; gsi++) {
+      if (gsi === 2) continue;
+      routes.push(gsi, k.KVM_IRQ_ROUTING_IRQCHIP, k.KVM_IRQCHIP_IOAPIC, gsi === 0 ? 2 : gsi, 0, 0);
+    }
+    this.vm.setGsiRouting(Uint32Array.from(routes));
+  }
+
+  /**
+   * QEMU's kvm_irqchip_create for kernel-irqchip=split with kvm_arch_init_irq_routing: local
+   * APICs only, with an MSI route reserved for each IOAPIC pin (empty until the guest programs it).
+   */
+  private createSplitIrqchip(): void {
+    const k = this.addon.constants;
+    try {
+      this.vm.enableCap(k.KVM_CAP_SPLIT_IRQCHIP, [SPLIT_IOAPIC_PINS]);
+    } catch (err) {
+      if (!isKvmSyscallError(err)) throw err;
+      // QEMU's kvm_arch_irqchip_create wording.
+      throw new KvmInitError(`Could not enable split irqchip mode: ${err.description}`);
+    }
+    for (let pin = 0; pin < SPLIT_IOAPIC_PINS; pin++) {
+      this.msiRoutes.set([pin, k.KVM_IRQ_ROUTING_MSI, 0, 0, 0, 0], pin * ROUTE_WORDS);
+    }
+    this.commitMsiRoutes();
   }
 
   close(): void {

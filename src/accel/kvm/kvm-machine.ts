@@ -24,11 +24,26 @@ export function kvmMachineOf(registry: TypeRegistry): KvmMachine | undefined {
 }
 
 /**
- * Whether the machine of `registry` runs on kvm with the PIC, IOAPIC, PIT and local APICs in the
- * kernel (QEMU's kvm_irqchip_in_kernel with kernel-irqchip=on): the board builds the kvm-* models.
+ * Whether the machine of `registry` runs on kvm with its local APICs in the kernel (QEMU's
+ * kvm_irqchip_in_kernel: kernel-irqchip=on or split): its CPUs get `kvm-apic`.
  */
 export function kvmIrqchipInKernel(registry: TypeRegistry): boolean {
   return machines.get(registry)?.accel.inKernelIrqchip === true;
+}
+
+/**
+ * Whether the PIC, IOAPIC and PIT are the kernel's too (QEMU's kvm_pic_in_kernel,
+ * kvm_ioapic_in_kernel and kvm_pit_in_kernel: kernel-irqchip=on, not split): the board builds
+ * their kvm-* models.
+ */
+export function kvmPicInKernel(registry: TypeRegistry): boolean {
+  const accel = machines.get(registry)?.accel;
+  return accel !== undefined && accel.inKernelIrqchip && !accel.irqchipSplit;
+}
+
+/** kernel-irqchip=split (QEMU's kvm_irqchip_is_split): local APICs in the kernel, PIC, IOAPIC and PIT in qomd. */
+export function kvmIrqchipIsSplit(registry: TypeRegistry): boolean {
+  return machines.get(registry)?.accel.irqchipSplit === true;
 }
 
 /** Whether the machine of `registry` runs on kvm (QEMU's kvm_enabled). */

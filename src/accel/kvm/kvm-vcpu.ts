@@ -10,8 +10,13 @@ import { KvmStateAccess } from "./kvm-state.js";
 import { x86ResetState } from "./x86-reset-state.js";
 
 export interface KvmVcpuOptions {
-  /** PIC/IOAPIC/LAPIC live in the kernel: HLT sleeps there, interrupts never come from VmOps. */
+  /** The local APIC lives in the kernel (kernel-irqchip=on or split): HLT sleeps there. */
   inKernelIrqchip: boolean;
+  /**
+   * The 8259 is qomd's (kernel-irqchip=off or split): its vector is injected before KVM_RUN
+   * (KVM_INTERRUPT; with split the kernel's LAPIC takes it as ExtINT on LINT0).
+   */
+  userspacePic: boolean;
   /** CPUID.1:EAX, the value RESET# leaves in EDX. */
   signature: number;
 }
@@ -50,6 +55,7 @@ export class KvmVcpu implements Vcpu {
   private readonly readyForInjection: Reader;
   private readonly ifFlag: Reader;
   private readonly requestWindow: Field;
+  private readonly eoiVector: Reader;
 
   constructor(
     readonly index: number,
@@ -74,6 +80,12 @@ export class KvmVcpu implements Vcpu {
     this.readyForInjection = reader(0, r.ready_for_interrupt_injection);
     this.ifFlag = reader(0, r.if_flag);
     this.requestWindow = r.request_interrupt_window;
+    this.eoiVector = reader(0, r.eoi.vector);
+  }
+
+  /** The vCPU descriptor, for the kvm-apic model's KVM_GET/SET_LAPIC and KVM_NMI. */
+  get handle(): KvmVcpuHandle {
+    return this.h;
   }
 
   get kickHandle(): VcpuKickHandle {
@@ -90,7 +102,7 @@ export class KvmVcpu implements Vcpu {
 
   run(): VcpuExit {
     const k = this.k;
-    const userIrq = !this.opts.inKernelIrqchip && this.ops.hasInterrupt !== undefined;
+    const userIrq = this.opts.userspacePic && this.ops.hasInterrupt !== undefined;
     for (;;) {
       if (userIrq) {
         if (this.halted) {
@@ -109,6 +121,9 @@ export class KvmVcpu implements Vcpu {
           this.serveMmio();
           continue;
         case k.KVM_EXIT_IRQ_WINDOW_OPEN:
+          continue;
+        case k.KVM_EXIT_IOAPIC_EOI:
+          this.ops.ioapicEoi?.(this.eoiVector(this.view));
           continue;
         case k.KVM_EXIT_INTR:
           return { reason: "interrupted" };

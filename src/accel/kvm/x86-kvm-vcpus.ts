@@ -6,6 +6,10 @@
  *  - kernel-irqchip=on: the PIC, IOAPIC, PIT and local APICs are the kernel's; the board built
  *    their kvm-* models (src/hw/i386/kvm/kvm-irqchip.ts) and its GSI lines drive the kernel's
  *    controllers with KVM_IRQ_LINE.
+ *  - kernel-irqchip=split: the local APICs are the kernel's; the userspace IOAPIC signals them
+ *    through MSI routes (src/hw/intc/ioapic-kvm-split.ts) and hears their EOIs of its
+ *    level-triggered vectors (KVM_EXIT_IOAPIC_EOI); the userspace 8259's vector is injected before
+ *    entering the guest (KVM_INTERRUPT), as ExtINT through LINT0.
  *  - kernel-irqchip=off: the userspace PIC and local APIC decide, and the vCPU injects their
  *    vector before entering the guest (KVM_INTERRUPT).
  */
@@ -16,6 +20,7 @@ import { x86CpuInterruptsList, x86CpuInterruptsNew, type X86CpuInterrupts } from
 import type { TypeRegistry } from "../../qom/type.js";
 import type { X86CPU } from "../../target/i386/cpu.js";
 import { cpuid } from "../../target/i386/cpuid.js";
+import { ioapicEoiBroadcast } from "../../hw/intc/ioapic.js";
 import { qemuClocksOf } from "../../util/qemu-timer.js";
 import type { AccelOps } from "../accel-ops.js";
 import { addressSpaceVmOps } from "../tcg/tcg-bus.js";
@@ -81,7 +86,8 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     const m = cpuid(st, leaf, subleaf, {});
     return kvmCpuid([m.eax, m.ebx, m.ecx, m.edx], regs, leaf, subleaf);
   };
-  if (accel.inKernelIrqchip) {
+  const picInKernel = accel.inKernelIrqchip && !accel.irqchipSplit;
+  if (picInKernel) {
     // QEMU's kvm_pc_gsi_handler: every GSI the board raises goes to the kernel's PIC and IOAPIC.
     for (const line of isaBusOf(registry)?.irqs ?? []) {
       line.handler = (n, level) => accel.setIrq(n, level !== 0);
@@ -90,7 +96,8 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
   const existing = x86CpuInterruptsList(registry);
   const vcpus: X86KvmVcpu[] = cpus.map((cpu, index) => {
     const intr = existing[index] ?? x86CpuInterruptsNew(registry, cpu.apic);
-    const ops = addressSpaceVmOps(memory, io, accel.inKernelIrqchip ? undefined : intr);
+    const ops = addressSpaceVmOps(memory, io, picInKernel ? undefined : intr);
+    if (accel.irqchipSplit) ops.ioapicEoi = (vector) => ioapicEoiBroadcast(registry, vector);
     const kvm = accel.createVcpu(index, ops);
     // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
     intr.onInterrupt = () => opts.wake();

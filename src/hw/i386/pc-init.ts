@@ -26,9 +26,10 @@ import { isaBusIrqs, isaBusNew, isaCreateSimple, isaNew, isaRealizeAndUnref, typ
 import { i8257DmaInit } from "../dma/i8257.js";
 import { i8259Init } from "../intc/i8259.js";
 import { ioapicInit } from "../intc/ioapic.js";
+import { ioapicUseKvmSplit } from "./kvm/ioapic-kvm-split.js";
 import { HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, hpetMmioMap, TYPE_HPET, type HpetState } from "../timer/hpet.js";
 import { i8254PitInit } from "../timer/i8254.js";
-import { kvmIrqchipInKernel } from "../../accel/kvm/kvm-machine.js";
+import { kvmIrqchipIsSplit, kvmPicInKernel } from "../../accel/kvm/kvm-machine.js";
 import { kvmclockCreate, kvmI8259Init, kvmIoapicInit, kvmPitInit } from "./kvm/kvm-irqchip.js";
 import { FW } from "../../target/i386/cpu-features.js";
 import { mc146818RtcInit } from "../rtc/mc146818rtc.js";
@@ -196,7 +197,7 @@ function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, n
  * with their output on `cpuIntr`. Fills the PIC half of `gsiState`.
  */
 export function pcI8259Create(ms: PCMachineState, bus: IsaBus, gsiState: GsiState, cpuIntr: (level: number) => void): void {
-  if (kvmIrqchipInKernel(ms.registry)) {
+  if (kvmPicInKernel(ms.registry)) {
     const pic = kvmI8259Init(bus);
     for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
     return;
@@ -206,9 +207,14 @@ export function pcI8259Create(ms: PCMachineState, bus: IsaBus, gsiState: GsiStat
   for (let i = 0; i < ISA_NUM_IRQS; i++) gsiState.i8259Irq[i] = pic[i];
 }
 
-/** QEMU's ioapic_init_gsi: `kvm-ioapic` under kvm with the in-kernel irqchip, else `ioapic`; fills the IOAPIC half of `gsiState`. */
+/**
+ * QEMU's ioapic_init_gsi: `kvm-ioapic` under kvm with the in-kernel irqchip, else `ioapic` (which
+ * with a split irqchip reaches the kernel's local APICs through MSI routes); fills the IOAPIC half
+ * of `gsiState`.
+ */
 export function pcIoapicCreate(ms: PCMachineState, parent: QomObject, gsiState: GsiState): void {
-  const ioapic = kvmIrqchipInKernel(ms.registry) ? kvmIoapicInit(ms.registry, parent) : ioapicInit(ms.registry, parent);
+  const ioapic = kvmPicInKernel(ms.registry) ? kvmIoapicInit(ms.registry, parent) : ioapicInit(ms.registry, parent);
+  if (kvmIrqchipIsSplit(ms.registry)) ioapicUseKvmSplit(ioapic);
   for (let i = 0; i < GSI_NUM_PINS; i++) gsiState.ioapicIrq[i] = ioapic.gpioIn(i);
 }
 
@@ -243,7 +249,7 @@ export function pcBasicDeviceInit(ms: PCMachineState, bus: IsaBus, gsi: IrqState
   const rtc = mc146818RtcInit(bus, 2000, rtcIrq);
   if (ms.pit === "auto" || ms.pit === "on") {
     // QEMU's pc_basic_device_init: the kernel's PIT under kvm with the in-kernel irqchip.
-    const pit = kvmIrqchipInKernel(ms.registry) ? kvmPitInit(bus, 0x40) : i8254PitInit(bus, 0x40, pitIsaIrq, pitAltIrq);
+    const pit = kvmPicInKernel(ms.registry) ? kvmPitInit(bus, 0x40) : i8254PitInit(bus, 0x40, pitIsaIrq, pitAltIrq);
     if (hpet) hpet.connectGpioOut(0, pit.gpioIn(0));
     pcspkInit(ms.pcspk, bus, pit);
   }

@@ -22,6 +22,7 @@ import { isaBusIrqs } from "../isa/isa-bus.js";
 import { ICH9_GPIO_GSI, ICH9_SATA1_DEV, ICH9_SATA1_FUNC, ICH9_SMB_DEV, ICH9_SMB_FUNC, ich9LpcCreate, ich9LpcPmInit } from "../isa/lpc_ich9.js";
 import { Q35PCIHost, TYPE_Q35_HOST_DEVICE } from "../pci-host/q35.js";
 import { pciDevfn } from "../pci/pci-regs.js";
+import { picIrqRequest } from "./x86-intr.js";
 import { GSI_NUM_PINS, machineRam, pcBasicDeviceInit, pcGsiCreate, pcI8259Create, pcIoapicCreate, pcKvmclockCreate, pcMemoryInit, pcNicInit } from "./pc-init.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 import { x86CpusInit } from "./x86-cpu.js";
@@ -97,7 +98,10 @@ export function pcQ35Init(ms: PCMachineState): void {
 
   if (ms.pic === "on" || ms.pic === "auto") {
     // QEMU's pic_irq_request: the master PIC's output is the CPU's INTR line.
-    pcI8259Create(ms, isaBus, gsiState, (level) => (ms.cpuIntrLevel = level));
+    pcI8259Create(ms, isaBus, gsiState, (level) => {
+      ms.cpuIntrLevel = level;
+      picIrqRequest(ms.registry, level);
+    });
   }
   pcIoapicCreate(ms, host, gsiState);
 

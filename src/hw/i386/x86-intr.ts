@@ -9,6 +9,7 @@
  * (the INTA cycle: the local APIC's vector, else the 8259's). The master 8259's output reaches
  * the CPUs through `picIrqRequest`, via each local APIC's LINT0 or directly when there is none.
  */
+import { kvmIrqchipInKernel } from "../../accel/kvm/kvm-machine.js";
 import type { TypeRegistry } from "../../qom/type.js";
 import { allocateIrq, type IrqState } from "../core/irq.js";
 import {
@@ -84,7 +85,9 @@ export class X86CpuInterrupts implements CpuInterruptLines {
   acknowledgeInterrupt(): number {
     this.interruptRequest &= ~CPU_INTERRUPT_HARD;
     const apic = this.apic;
-    if (apic) {
+    // With the kernel's local APIC (kvm split irqchip) only the 8259 asks here; the kernel's
+    // LAPIC decides on LINT0 whether it takes the ExtINT.
+    if (apic && !kvmIrqchipInKernel(this.registry)) {
       const intno = apicGetInterrupt(apic);
       if (intno >= 0) return intno;
       if (!apicAcceptPicIntr(apic)) return -1;
@@ -151,14 +154,15 @@ export function x86CpuInterruptsList(registry: TypeRegistry): readonly X86CpuInt
 }
 
 /**
- * QEMU's pic_irq_request: the master 8259's INT output changed. With local APICs it goes to
- * each CPU whose APIC accepts it on LINT0; without, straight to the first CPU's INTR.
+ * QEMU's pic_irq_request: the master 8259's INT output changed. With userspace local APICs it
+ * goes to each CPU whose APIC accepts it on LINT0; without them (none, or the kernel's with a kvm
+ * split irqchip), straight to the first CPU's INTR.
  */
 export function picIrqRequest(registry: TypeRegistry, level: number): void {
   const cpus = machineCpus.get(registry) ?? [];
   const first = cpus[0];
   if (!first) return;
-  if (first.apic) {
+  if (first.apic && !kvmIrqchipInKernel(registry)) {
     for (const c of cpus) {
       if (c.apic && apicAcceptPicIntr(c.apic)) apicDeliverPicIntr(c.apic, level);
     }

@@ -55,6 +55,17 @@ export interface IoapicCommonClass extends DeviceClass {
   ioapicRealize?: (dev: IoapicCommonState) => void;
 }
 
+/**
+ * Where the IOAPIC's messages go with a kvm split irqchip (QEMU's kvm_irqchip_is_split paths):
+ * pin `n` is GSI `n`, whose MSI route the IOAPIC keeps equal to its redirection entry.
+ */
+export interface IoapicKvmRoutes {
+  /** Raise or lower GSI `pin` (KVM_IRQ_LINE through the pin's MSI route). */
+  setIrq(pin: number, level: boolean): void;
+  updateRoute(pin: number, address: number, data: number): void;
+  commitRoutes(): void;
+}
+
 export class IoapicCommonState extends SysBusDevice {
   version = IOAPIC_VER_DEF;
   ioapicId = 0;
@@ -70,6 +81,8 @@ export class IoapicCommonState extends SysBusDevice {
   readonly irqCount = new Array<number>(IOAPIC_NUM_PINS).fill(0);
   /** The 4 KiB register window (`ioapic[0]`), created at realize. */
   ioMemory: MemoryRegion | undefined;
+  /** Set on kvm with kernel-irqchip=split: messages go through KVM's MSI routes. */
+  kvmRoutes: IoapicKvmRoutes | undefined;
 }
 
 /** The machine's I/O APICs (QEMU's ioapics[]), for the local APICs' EOI broadcast. */
@@ -115,8 +128,28 @@ function ioapicService(s: IoapicCommonState): void {
       // The guest is still handling the previous one.
       if (coalesce) continue;
     }
+    if (s.kvmRoutes) {
+      // The pin's route carries the same message; a level pin stays raised until its EOI.
+      s.kvmRoutes.setIrq(i, true);
+      if (!msg.level) s.kvmRoutes.setIrq(i, false);
+      continue;
+    }
     memory.write(msg.addr, msg.data, 4);
   }
+}
+
+/**
+ * QEMU's ioapic_update_kvm_routes: with a kvm split irqchip, each unmasked pin's MSI route
+ * follows its redirection entry, so that KVM delivers it and knows its level-triggered vectors.
+ */
+export function ioapicUpdateKvmRoutes(s: IoapicCommonState): void {
+  const routes = s.kvmRoutes;
+  if (!routes) return;
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) {
+    const msg = ioapicEntryMessage(s, s.ioredtbl[i]!);
+    if (!msg.masked) routes.updateRoute(i, msg.addr, msg.data);
+  }
+  routes.commitRoutes();
 }
 
 /** An input pin changed level (QEMU's ioapic_set_irq). */
@@ -229,6 +262,7 @@ function ioapicMemWrite(s: IoapicCommonState, addr: number, value: number, size:
       if (!(entry & IOAPIC_LVT_TRIGGER_MODE)) entry &= ~IOAPIC_LVT_REMOTE_IRR;
       s.ioredtbl[index] = entry;
       s.irqEoi[index] = 0;
+      ioapicUpdateKvmRoutes(s);
       ioapicService(s);
       return;
     }

@@ -1,5 +1,5 @@
-// The pc machine's composition tree and links on -accel kvm (in-kernel irqchip and
-// kernel-irqchip=off) against QEMU 7.2's captures (test/fixtures/qemu-7.2/qom-paths.capture.py).
+// The pc and q35 machines' composition trees and links on -accel kvm (in-kernel irqchip,
+// kernel-irqchip=split and kernel-irqchip=off) against QEMU 7.2's captures (test/fixtures/qemu-7.2/qom-paths.capture.py).
 // Skips, naming what is missing, when /dev/kvm or the addon (src/accel/kvm/native/build) is not there.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,8 +57,10 @@ function linkMismatches(m: MachineInstance, file: string): string[] {
 for (const [accel, machine, file] of [
   ["kvm", "pc", "qom-paths.pc-nodefaults-kvm.txt"],
   ["kvm,kernel-irqchip=off", "pc", "qom-paths.pc-nodefaults-kvm-irqchip-off.txt"],
+  ["kvm,kernel-irqchip=split", "pc", "qom-paths.pc-nodefaults-kvm-irqchip-split.txt"],
   ["kvm", "q35", "qom-paths.q35-nodefaults-kvm.txt"],
   ["kvm,kernel-irqchip=off", "q35", "qom-paths.q35-nodefaults-kvm-irqchip-off.txt"],
+  ["kvm,kernel-irqchip=split", "q35", "qom-paths.q35-nodefaults-kvm-irqchip-split.txt"],
 ] as const) {
   describe.skipIf(skip !== undefined)(`-accel ${accel} -M ${machine} -S -nodefaults${skip ? ` (skipped: ${skip})` : ""}`, () => {
     it("builds QEMU 7.2's composition tree and links", async () => {

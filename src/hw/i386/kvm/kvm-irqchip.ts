@@ -32,6 +32,8 @@ export const TYPE_KVMCLOCK = "kvmclock";
 
 /** The local APIC window's size (QEMU's APIC_SPACE_SIZE). */
 const APIC_SPACE_SIZE = 0x100000;
+/** Where the local APICs' window starts (QEMU's APIC_DEFAULT_ADDRESS). */
+const APIC_DEFAULT_ADDRESS = 0xfee00000;
 
 /** An input line of the kernel's irqchip: GSI `gsi` follows `level` (KVM_IRQ_LINE). */
 function kvmSetIrq(registry: TypeRegistry, gsi: number, level: number): void {
@@ -146,9 +148,16 @@ export const kvmPitTypeInfo: TypeInfo<KvmPitState, PitCommonClass> = {
 
 // ---- kvm-apic -------------------------------------------------------------------------------------
 
-/** The kernel local APIC's MSI window (`kvm-apic-msi`); the kernel answers the APIC page itself. */
+/**
+ * The kernel local APIC's MSI window (`kvm-apic-msi`; QEMU's kvm_apic_io_ops): the kernel answers
+ * the CPUs' own APIC page accesses, so what arrives here are device writes at 0xfee00000 + offset,
+ * MSIs that KVM delivers (KVM_SIGNAL_MSI). Reads see all ones.
+ */
 function kvmApicRealize(s: ApicCommonState): void {
-  s.ioMemory = ioRegionNew(s, "kvm-apic-msi", APIC_SPACE_SIZE, {});
+  s.ioMemory = ioRegionNew(s, "kvm-apic-msi", APIC_SPACE_SIZE, {
+    read: () => 0xffffffff,
+    write: (addr, value) => kvmMachineOf(s.registry)?.accel.sendMsi(APIC_DEFAULT_ADDRESS + addr, value),
+  });
 }
 
 export const kvmApicTypeInfo: TypeInfo<ApicCommonState, ApicCommonClass> = {
