@@ -7,6 +7,7 @@ import type { JsonObject } from "../qobject/json-value.js";
 import type { OptionGroupRegistry } from "../util/qemu-config.js";
 import type { QemuOpts } from "../util/qemu-option.js";
 import type { DisplayOptions } from "./display-options.js";
+import type { SmbiosConfig } from "../hw/smbios/smbios-config.js";
 
 /** The command-line words an entry came from, e.g. "-object memory-backend-ram,id=m,size=1G". */
 export type CliLocation = string;
@@ -116,6 +117,8 @@ export interface CommandLine {
   onlyMigratable: boolean;
   /** -uuid, lower-cased canonical text; undefined when not given. */
   uuid: string | undefined;
+  /** -smbios settings (and the UUID), as smbios_entry_add recorded them. */
+  smbios: SmbiosConfig;
   memPath: string | undefined;
   memPrealloc: boolean;
   /** -d / -D / -dfilter / -seed as given. */

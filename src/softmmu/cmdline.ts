@@ -23,6 +23,8 @@ import { helpText } from "./help-text.js";
 import { createQemuOptionGroups } from "./option-groups.js";
 import { type QemuOptionDef, findQemuOption } from "./qemu-options-table.js";
 import { versionText } from "../qemu-version.js";
+import { parseUuid, SmbiosConfig } from "../hw/smbios/smbios-config.js";
+import { smbiosEntryAdd } from "../hw/smbios/smbios-options.js";
 
 export interface ParseOptions {
   /** The accelerators this binary has, for "-accel help" (QEMU 7.2 on x86: tcg, kvm). */
@@ -130,6 +132,7 @@ class Parser {
       loadvm: undefined,
       onlyMigratable: false,
       uuid: undefined,
+      smbios: new SmbiosConfig(),
       memPath: undefined,
       memPrealloc: false,
       logMask: undefined,
@@ -511,9 +514,13 @@ class Parser {
       case "acpitable":
         this.noisily("acpi", arg, true, loc);
         return;
-      case "smbios":
-        this.noisily("smbios", arg, false, loc);
+      case "smbios": {
+        // QEMU's smbios_entry_add runs right away, so its errors carry this option's location.
+        smbiosEntryAdd(cmd.smbios, this.noisily("smbios", arg, false, loc));
+        const uuid = cmd.smbios.uuid;
+        if (uuid) cmd.uuid = Buffer.from(uuid).toString("hex").replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
         return;
+      }
       case "fwcfg":
         this.noisily("fw_cfg", arg, true, loc);
         return;
@@ -574,6 +581,8 @@ class Parser {
       case "uuid":
         if (!uuidIsValid(arg)) throw new QemuError("failed to parse UUID string: wrong format");
         cmd.uuid = arg.toLowerCase();
+        // -uuid and -smbios type=1,uuid= set the same UUID; the last one given wins.
+        cmd.smbios.uuid = parseUuid(arg);
         return;
       case "option_rom": {
         if (cmd.optionRoms.length >= MAX_OPTION_ROMS) throw new QemuError("too many option ROMs");

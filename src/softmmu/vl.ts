@@ -54,6 +54,8 @@ import { parseX86CpuOption } from "../target/i386/cpu-parse.js";
 import { x86CpusMachineDone } from "../hw/i386/x86-cpu.js";
 import { configureVgaInterface, vgaCommandLineOf, VgaHelpRequest, vgaUnusedWarning } from "../hw/display/vga-interface.js";
 import { machineOptionsHelpText } from "./machine-help.js";
+import { qemuRunMachineInitDoneNotifiers } from "../hw/core/machine-done.js";
+import { setSmbiosConfig } from "../hw/smbios/smbios-config.js";
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
 
@@ -318,6 +320,7 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
   }
 
   machine.dataDirs = [...cmd.dataDirs];
+  setSmbiosConfig(types, cmd.smbios);
   configureIcount(types, cmd);
   try {
     // -rtc base/clock/driftfix, before the RTC exists (QEMU's configure_rtc).
@@ -370,6 +373,12 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
 
   qdevPropCheckGlobals(types, warnings.at(undefined));
   qdev.machineReady = true;
+  try {
+    // QEMU's machine-init-done notifiers: the boards' firmware tables describe the finished machine.
+    qemuRunMachineInitDoneNotifiers(types);
+  } catch (err) {
+    throw cliError(prog, undefined, err);
+  }
   initDisplayState(types);
   const nameOpts = cmd.groups.find("name").head[0];
   for (const orphan of blockBackends.checkOrphaned()) throw new CliError(formatErrorReport(prog, orphan.loc, orphan.message));

@@ -45,6 +45,7 @@ import type { FwCfgIoState } from "../nvram/fw-cfg.js";
 import { fwCfgAddOptionRoms, fwCfgArchCreate, pcAdvertisesAmdHtHole, pcE820Entries } from "./fw-cfg.js";
 import { machineX86Cpus } from "../../softmmu/x86-vcpus.js";
 import { pcCmosInit } from "./pc-cmos.js";
+import { pcFirmwareTablesInit } from "./firmware-tables.js";
 import type { RtcState } from "../rtc/mc146818rtc.js";
 import { loadFirmware } from "./pc-firmware.js";
 import { x86BootCpus, x86CpuApicIdFromIndex, x86CpusInit } from "./x86-cpu.js";
@@ -137,6 +138,7 @@ export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: M
     info: { graphics: ms.enableGraphics },
   });
   fwCfgAddOptionRoms(fwCfg, ms);
+  pcFirmwareTablesInit(ms, fwCfg);
   return fwCfg;
 }
 
