@@ -16,6 +16,7 @@ import { VcpuLoop, type VcpuLoopOptions } from "./cpus.js";
 import { createX86Vcpus, resetX86Vcpu, type X86Vcpu } from "./x86-vcpus.js";
 import type { X86KvmVcpu } from "../accel/kvm/x86-kvm-vcpus.js";
 import type { AccelOps } from "../accel/accel-ops.js";
+import { vmStateNotify } from "./vm-state-change.js";
 
 export type { ShutdownCause };
 
@@ -111,6 +112,8 @@ export class MachineRunControl {
   private pendingShutdown: ShutdownCause | undefined;
   private pendingExit: number | undefined;
   private ended = false;
+  /** The VM change state handlers were last told "running" (QEMU notifies only real changes). */
+  private notifiedRunning = false;
   private readonly unregister: Array<() => void> = [];
 
   constructor(
@@ -176,20 +179,30 @@ export class MachineRunControl {
   /** QEMU's vm_stop (do_vm_stop): only a running machine stops and changes state, then STOP is sent. */
   vmStop(state: RunState = "paused"): void {
     if (this.instance.runState !== "running") return;
-    this.pauseVcpus();
+    this.pauseVcpus(state);
     this.instance.runState = state;
     this.hooks.emit("STOP");
   }
 
+  /** QEMU's vm_prepare_start + resume_all_vcpus: the clocks, the handlers, then the vCPUs. */
   private resumeVcpus(): void {
     if (this.ended) return;
     qemuClocksOf(this.registry).vmStart();
+    if (!this.notifiedRunning) {
+      this.notifiedRunning = true;
+      vmStateNotify(this.registry, true, "running");
+    }
     this.loop.start();
   }
 
-  private pauseVcpus(): void {
+  /** QEMU's do_vm_stop: the vCPUs, the clocks, then the handlers (with the state stopped in). */
+  private pauseVcpus(state: RunState): void {
     this.loop.stop();
     qemuClocksOf(this.registry).vmStop();
+    if (this.notifiedRunning) {
+      this.notifiedRunning = false;
+      vmStateNotify(this.registry, false, state);
+    }
   }
 
   // ---- reset -----------------------------------------------------------------------------------------
@@ -278,7 +291,7 @@ export class MachineRunControl {
   /** Stops everything without events (the owner is going away). */
   halt(): void {
     this.ended = true;
-    this.pauseVcpus();
+    this.pauseVcpus("shutdown");
   }
 
   private end(status: number): void {
@@ -289,7 +302,7 @@ export class MachineRunControl {
   }
 
   private internalError(detail: string): void {
-    this.pauseVcpus();
+    this.pauseVcpus("internal-error");
     this.instance.runState = "internal-error";
     this.hooks.emit("STOP");
     void detail;

@@ -30,7 +30,8 @@ function mask2str(val: number, size: number): string {
   return s;
 }
 
-function dumpIcr(s: ApicCommonState): string {
+/** `x2apic`: the CPU model has the x2APIC feature (CPUID.1:ECX bit 21), which widens the ICR2 destination. */
+function dumpIcr(s: ApicCommonState, x2apic: boolean): string {
   const icr = s.icr[0] >>> 0;
   const icr2 = s.icr[1] >>> 0;
   const shorthand = (icr >> 18) & 3;
@@ -40,11 +41,15 @@ function dumpIcr(s: ApicCommonState): string {
     `${icr & (1 << 14) ? "assert" : "de-assert"} ${SHORTHANDS[shorthand]}\n`;
   out += `ICR2\t 0x${hex8(icr2)}`;
   if (shorthand !== 0) return `${out}\n`;
-  // qomd's CPUs have no x2APIC, so the destination is the xAPIC field.
-  const dest = icr2 >>> 24;
-  if (!logical) return `${out} cpu ${dest & 0xf} (APIC ID)\n`;
-  if (s.destMode === 0xf) return `${out} mask ${mask2str(dest, 8)} (APIC ID)\n`;
-  if (s.destMode === 0) return `${out} cluster ${dest >> 4} mask ${mask2str(dest & 0xf, 4)} (APIC ID)\n`;
+  const dest = x2apic ? icr2 : icr2 >>> 24;
+  if (!logical) return x2apic ? `${out} cpu ${dest} (X2APIC ID)\n` : `${out} cpu ${dest & 0xf} (APIC ID)\n`;
+  if (s.destMode === 0xf) return `${out} mask ${mask2str(icr2 >>> 24, 8)} (APIC ID)\n`;
+  if (s.destMode === 0) {
+    return x2apic
+      ? `${out} cluster ${dest >>> 16} mask ${mask2str(dest & 0xffff, 16)} (X2APIC ID)\n`
+      : `${out} cluster ${dest >> 4} mask ${mask2str(dest & 0xf, 4)} (APIC ID)\n`;
+  }
+  // QEMU prints no line end for other destination models.
   return out;
 }
 
@@ -60,8 +65,11 @@ function dumpInterrupts(name: string, tab: Uint32Array, tmr: Uint32Array): strin
   return `${out}${empty ? "(none)" : ""}\n`;
 }
 
-/** The text of `info lapic` for the CPU with index `cpuIndex` (its APIC may be absent). */
-export function apicDumpLocalState(s: ApicCommonState | undefined, cpuIndex: number): string {
+/**
+ * The text of `info lapic` for the CPU with index `cpuIndex` (its APIC may be absent); `x2apic`
+ * when the CPU model has the x2APIC feature.
+ */
+export function apicDumpLocalState(s: ApicCommonState | undefined, cpuIndex: number, x2apic = false): string {
   if (!s) return "local apic state not available\n";
   const lvt = s.lvt;
   let out = `dumping local APIC state for CPU ${String(cpuIndex).padEnd(2)}\n\n`;
@@ -76,7 +84,7 @@ export function apicDumpLocalState(s: ApicCommonState | undefined, cpuIndex: num
     `initial_count = ${s.initialCount >>> 0} current_count = ${apicGetCurrentCount(s) >>> 0}\n`;
   const sv = s.spuriousVec;
   out += `SPIV\t 0x${hex8(sv)} APIC ${sv & 0x100 ? "enabled" : "disabled"}, focus=${sv & 0x200 ? "on" : "off"}, spurious vec ${sv & 0xff}\n`;
-  out += dumpIcr(s);
+  out += dumpIcr(s, x2apic);
   out += `ESR\t 0x${hex8(s.esr)}\n`;
   out += dumpInterrupts("ISR", s.isr, s.tmr);
   out += dumpInterrupts("IRR", s.irr, s.tmr);

@@ -42,6 +42,8 @@ export const VAPIC_IO_PORT = 0x7e;
 export interface ApicCommonClass extends DeviceClass {
   /** The model's part of realize (QEMU's APICCommonClass.realize). */
   apicRealize?: (dev: ApicCommonState) => void;
+  /** QEMU's APICCommonClass.external_nmi: an NMI arrives on LINT1 (default: the LVT decides). */
+  externalNmi?: (dev: ApicCommonState) => void;
 }
 
 // LVT indexes, delivery modes and register bits (QEMU's apic_internal.h).
@@ -281,7 +283,9 @@ export function apicDeliverPicIntr(s: ApicCommonState, level: number): void {
 
 /** QEMU's apic_deliver_nmi (external_nmi): an NMI on LINT1. */
 export function apicDeliverNmi(s: ApicCommonState): void {
-  apicLocalDeliver(s, APIC_LVT_LINT1);
+  const external = s.classAs<ApicCommonClass>(TYPE_APIC_COMMON).externalNmi;
+  if (external) external(s);
+  else apicLocalDeliver(s, APIC_LVT_LINT1);
 }
 
 // ---- the APIC bus: destinations and delivery -------------------------------------------------------
@@ -725,7 +729,7 @@ function apicUnrealize(s: ApicCommonState): void {
 }
 
 /** QEMU's apic_reset_common: the power-on register state. */
-function apicReset(s: ApicCommonState): void {
+export function apicReset(s: ApicCommonState): void {
   s.apicbase = (APIC_DEFAULT_ADDRESS | MSR_IA32_APICBASE_ENABLE | (s.apicbase & MSR_IA32_APICBASE_BSP)) >>> 0;
   s.apicId = s.initialApicId & 0xff;
   apicResetIrqDelivered(s.registry);

@@ -13,6 +13,7 @@ import { hmpInfoCpus } from "../../hw/i386/x86-cpu.js";
 import { infoQomTree } from "./info-qom-tree.js";
 import { infoQtree } from "./info-qtree.js";
 import { infoRegisters } from "./info-registers.js";
+import { hmpInfoIrq, hmpInfoLapic, hmpInfoPic, hmpNmi } from "./info-intc.js";
 import { runControlOf } from "../../softmmu/runstate.js";
 import { addressSpaceMemory } from "../../exec/memory.js";
 import type { X86CpuState } from "../../accel/accel-ops.js";
@@ -30,6 +31,13 @@ interface HmpCommand {
 
 const INFO_COMMANDS: readonly HmpCommand[] = [
   { name: "cpus", args: "", help: "show infos for each CPU", run: (_w, ctx, cpu) => hmpInfoCpus(ctx.registry, cpu) },
+  { name: "irq", args: "", help: "show the interrupts statistics (if available)", run: (_w, ctx) => hmpInfoIrq(ctx.registry) },
+  {
+    name: "lapic",
+    args: "[apic-id]",
+    help: "show local apic state (apic-id: local apic to read, default is which of current CPU)",
+    run: (words, ctx, cpu) => hmpInfoLapic(ctx.registry, words, cpu),
+  },
   {
     name: "mtree",
     args: "[-f][-d][-o][-D]",
@@ -44,7 +52,13 @@ const INFO_COMMANDS: readonly HmpCommand[] = [
     },
   },
   { name: "name", args: "", help: "show the current VM name", run: (_w, ctx) => (ctx.instance.name === undefined ? [] : [ctx.instance.name]) },
-  { name: "registers", args: "[-a]", help: "show the cpu registers (-a: all - show register info for all cpus)", run: (words, ctx, cpu) => infoRegistersCmd(words, ctx, cpu) },
+  { name: "pic", args: "", help: "show PIC state", run: (_w, ctx) => hmpInfoPic(ctx.registry) },
+  {
+    name: "registers",
+    args: "[-a|vcpu]",
+    help: "show the cpu registers (-a: show register info for all cpus; vcpu: specific vCPU to query; show the current CPU's registers if no argument is specified)",
+    run: (words, ctx, cpu) => infoRegistersCmd(words, ctx, cpu),
+  },
   { name: "qom-tree", args: "[path]", help: "show QOM composition tree", run: (words, ctx) => infoQomTree(ctx.registry, words[0]) },
   { name: "qtree", args: "", help: "show device tree", run: (_w, ctx) => infoQtree(ctx.registry) },
   { name: "status", args: "", help: "show the current VM status (running|paused)", run: (_w, ctx) => [infoStatus(ctx)] },
@@ -55,6 +69,7 @@ const COMMANDS: readonly HmpCommand[] = [
   { name: "cont|c", args: "", help: "resume emulation", run: (_w, ctx) => (contCmd({}, ctx), []) },
   { name: "help|?", args: "[cmd]", help: "show the help", run: (words) => help(words[0]) },
   { name: "info", args: "[subcommand]", help: "show various information about the system state", run: (words, ctx, cpu) => info(words, ctx, cpu) },
+  { name: "nmi", args: "", help: "inject an NMI", run: (_w, ctx) => hmpNmi(ctx.registry) },
   { name: "stop|s", args: "", help: "stop emulation", run: (_w, ctx) => (stopCmd({}, ctx), []) },
   { name: "x", args: "/fmt addr", help: "virtual memory dump starting at 'addr'", run: (words, ctx) => memoryDumpCmd(words, ctx, false) },
   { name: "xp", args: "/fmt addr", help: "physical memory dump starting at 'addr'", run: (words, ctx) => memoryDumpCmd(words, ctx, true) },
@@ -75,17 +90,35 @@ function helpLine(prefix: string, cmd: HmpCommand): string {
   return `${prefix}${cmd.name} ${cmd.args} -- ${cmd.help}`;
 }
 
-function help(topic: string | undefined): string[] {
-  if (topic === "info") return INFO_COMMANDS.map((c) => helpLine("info ", c));
-  const cmds = topic === undefined ? COMMANDS : COMMANDS.filter((c) => matches(c, topic));
-  return cmds.map((c) => helpLine("", c));
+/** QEMU's help_cmd_dump lists commands sorted by name (compare_mon_cmd: strcmp). */
+function byName(a: HmpCommand, b: HmpCommand): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** QEMU's hmp_info_registers: the current CPU (cpu-index, else CPU 0), or all with -a. */
+function help(topic: string | undefined): string[] {
+  if (topic === "info") return [...INFO_COMMANDS].sort(byName).map((c) => helpLine("info ", c));
+  const cmds = topic === undefined ? COMMANDS : COMMANDS.filter((c) => matches(c, topic));
+  return [...cmds].sort(byName).map((c) => helpLine("", c));
+}
+
+/**
+ * QEMU's monitor_parse_arguments for a command that takes no arguments: anything after its name
+ * is refused with this text (`name` as typed, `full` the command for `help`).
+ */
+function extraneous(name: string, full: string): string {
+  return `${name}: extraneous characters at the end of line\nTry "help ${full}" for more information\n`;
+}
+
+/** QEMU's hmp_info_registers: all CPUs with -a, else CPU `vcpu`, else the current CPU (cpu-index, else CPU 0). */
 function infoRegistersCmd(words: string[], ctx: MachineContext, cpu: number | undefined): string[] | string {
   const vcpus = runControlOf(ctx.registry)?.vcpus ?? [];
   const dump = (i: number) => infoRegisters(i, vcpus[i]!.vcpu.getState() as X86CpuState).join("\n") + "\n";
   if (words.includes("-a")) return vcpus.map((_v, i) => dump(i)).join("");
+  const vcpuWord = words.find((w) => /^\d+$/.test(w));
+  if (vcpuWord !== undefined) {
+    const vcpu = Number(vcpuWord);
+    return vcpus[vcpu] ? dump(vcpu) : [`CPU#${vcpu} not available`];
+  }
   const index = cpu ?? 0;
   if (!vcpus[index]) return cpu !== undefined ? [`CPU#${cpu} not available`] : ["No CPU available"];
   return dump(index);
@@ -139,6 +172,7 @@ function info(words: string[], ctx: MachineContext, cpu: number | undefined): st
   if (sub === undefined) return help("info");
   const cmd = INFO_COMMANDS.find((c) => matches(c, sub));
   if (!cmd) return [`unknown command: 'info ${sub}'`];
+  if (cmd.args === "" && rest.length > 0) return extraneous(sub, `info ${sub}`);
   return cmd.run(rest, ctx, cpu);
 }
 
@@ -159,6 +193,6 @@ export function runHmpCommand(line: string, ctx: MachineContext, cpuIndex?: numb
   if (name === undefined) return "";
   const cmd = COMMANDS.find((c) => matches(c, name));
   if (!cmd) return `unknown command: '${name}'\r\n`;
-  const out = cmd.run(rest, ctx, cpuIndex);
+  const out = cmd.args === "" && rest.length > 0 ? extraneous(name, name) : cmd.run(rest, ctx, cpuIndex);
   return typeof out === "string" ? out.replace(/\r?\n/g, "\r\n") : out.map((l) => l + "\r\n").join("");
 }

@@ -18,8 +18,24 @@ import { defineProp, deviceClassSetProps, enumKind, type PropertyKind, propKinds
 import { qdevRealizeAndUnref } from "../../core/qdev-realize.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../../core/sysbus.js";
 import { ioRegionNew, isaNew, isaRealizeAndUnref, type IsaBus } from "../../isa/isa-bus.js";
-import { type ApicCommonClass, type ApicCommonState, TYPE_APIC_COMMON } from "../../intc/apic.js";
-import { i8259InitChip, picCommonRealize, type PicCommonState, TYPE_PIC_COMMON } from "../../intc/i8259-common.js";
+import { type ApicCommonClass, type ApicCommonState, apicReset, TYPE_APIC_COMMON } from "../../intc/apic.js";
+import { i8259InitChip, picCommonRealize, picResetCommon, picStatUpdateIrq, type PicCommonState, TYPE_PIC_COMMON } from "../../intc/i8259-common.js";
+import { interruptStatsProviderClassOf } from "../../intc/intc.js";
+import { pitResetCommon } from "../../timer/i8254-common.js";
+import { qemuAddVmChangeStateHandler } from "../../../softmmu/vm-state-change.js";
+import {
+  kvmApicExternalNmi,
+  kvmApicPut,
+  kvmIoapicGet,
+  kvmIoapicPut,
+  kvmPicGet,
+  kvmPicPut,
+  kvmPitGet,
+  kvmPitPut,
+  kvmPitUpdateClockOffset,
+  type KvmPitClockState,
+} from "./kvm-chip-state.js";
+import { kvmclockRealize, kvmclockVmStateChange, type KvmClockSaved } from "./kvmclock-state.js";
 import { IO_APIC_DEFAULT_ADDRESS, IOAPIC_NUM_PINS, type IoapicCommonClass, IoapicCommonState, TYPE_IOAPIC_COMMON } from "../../intc/ioapic.js";
 import { pitCommonRealize, type PitCommonClass, PitCommonState, TYPE_PIT_COMMON } from "../../timer/i8254-common.js";
 import { LOST_TICK_POLICIES } from "../../rtc/mc146818rtc.js";
@@ -56,7 +72,12 @@ export function kvmI8259Init(bus: IsaBus): IrqState[] {
   i8259InitChip(TYPE_KVM_I8259, bus, true);
   i8259InitChip(TYPE_KVM_I8259, bus, false);
   const irqs: IrqState[] = [];
-  for (let n = 0; n < 16; n++) irqs.push(allocateIrq(bus.registry, (line, level) => kvmSetIrq(bus.registry, line, level), n));
+  // QEMU's kvm_pic_set_irq: counted for `info irq`, then to the kernel.
+  const setIrq = (line: number, level: number) => {
+    picStatUpdateIrq(bus.registry, line, level);
+    kvmSetIrq(bus.registry, line, level);
+  };
+  for (let n = 0; n < 16; n++) irqs.push(allocateIrq(bus.registry, setIrq, n));
   return irqs;
 }
 
@@ -68,6 +89,22 @@ export const kvmI8259TypeInfo: TypeInfo<PicCommonState, DeviceClass> = {
       kvmPicRealize(d as PicCommonState);
       picCommonRealize(d);
     };
+    // QEMU's kvm_pic_reset: the ELCR too goes back to 0, and the kernel gets the reset state.
+    k.reset = (d) => {
+      const s = d as PicCommonState;
+      s.elcr = 0;
+      picResetCommon(s);
+      kvmPicPut(s);
+    };
+    // pic_print_info reads the kernel's state first (the class's pre_save, kvm_pic_get).
+    const ic = interruptStatsProviderClassOf(k);
+    const commonPrint = ic?.printInfo;
+    if (ic && commonPrint) {
+      ic.printInfo = (obj) => {
+        kvmPicGet(obj as PicCommonState);
+        return commonPrint(obj);
+      };
+    }
   },
 };
 
@@ -81,7 +118,26 @@ export class KvmIoapicState extends IoapicCommonState {
 function kvmIoapicRealize(s: IoapicCommonState): void {
   const k = s as KvmIoapicState;
   s.ioMemory = ioRegionNew(s, "kvm-ioapic", 0x1000, {});
-  s.initGpioIn((n, level) => kvmSetIrq(s.registry, k.gsiBase + n, level), IOAPIC_NUM_PINS);
+  // The kernel's IOAPIC is version 0x11; QEMU sets it for `info pic` only.
+  s.version = 0x11;
+  // QEMU's kvm_ioapic_set_irq: counted for `info irq` (ioapic_stat_update_irq), then to the kernel.
+  s.initGpioIn((n, level) => {
+    const l = level ? 1 : 0;
+    if (l !== s.irqLevel[n]) {
+      s.irqLevel[n] = l;
+      if (l) s.irqCount[n]!++;
+    }
+    kvmSetIrq(s.registry, k.gsiBase + n, level);
+  }, IOAPIC_NUM_PINS);
+}
+
+/** QEMU's kvm_ioapic_reset: ioapic_reset_common's values, then into the kernel. */
+function kvmIoapicReset(s: IoapicCommonState): void {
+  s.ioapicId = 0;
+  s.ioregsel = 0;
+  s.irr = 0;
+  for (let i = 0; i < IOAPIC_NUM_PINS; i++) s.ioredtbl[i] = 1n << 16n; // masked
+  kvmIoapicPut(s);
 }
 
 /** ioapic_init_gsi with the kernel's IOAPIC: a `kvm-ioapic` as child `ioapic` of `parent`, mapped at 0xfec00000. */
@@ -99,14 +155,49 @@ export const kvmIoapicTypeInfo: TypeInfo<KvmIoapicState, IoapicCommonClass> = {
   instance: KvmIoapicState,
   classInit: (k) => {
     k.ioapicRealize = kvmIoapicRealize;
+    k.reset = (d) => kvmIoapicReset(d as IoapicCommonState);
+    // ioapic_print_info reads the kernel's state first (the class's pre_save, kvm_ioapic_get).
+    const ic = interruptStatsProviderClassOf(k);
+    const commonPrint = ic?.printInfo;
+    if (ic && commonPrint) {
+      ic.printInfo = (obj) => {
+        kvmIoapicGet(obj as IoapicCommonState);
+        return commonPrint(obj);
+      };
+    }
     deviceClassSetProps(k, [defineProp("gsi_base", "gsiBase", propKinds.uint32, 0)]);
   },
 };
 
 // ---- kvm-pit --------------------------------------------------------------------------------------
 
-export class KvmPitState extends PitCommonState {
+export class KvmPitState extends PitCommonState implements KvmPitClockState {
   lostTickPolicy: (typeof LOST_TICK_POLICIES)[number] = "delay";
+  vmStopped = false;
+  kernelClockOffset = 0;
+}
+
+/**
+ * QEMU's kvm_pit_vm_state_change: at a stop the state is read (load times in the virtual clock,
+ * which then stands still); at the resume it is written back with the offset measured anew, so
+ * the kernel's counters go on from where they stopped instead of jumping by the pause.
+ */
+function kvmPitVmStateChange(s: KvmPitState, running: boolean): void {
+  kvmPitUpdateClockOffset(s);
+  if (running) {
+    kvmPitPut(s);
+    s.vmStopped = false;
+  } else {
+    kvmPitGet(s);
+    s.vmStopped = true;
+  }
+}
+
+/** QEMU's kvm_pit_irq_control: the HPET's legacy mode cuts channel 0 from IRQ 0 in the kernel. */
+function kvmPitIrqControl(s: KvmPitState, enable: boolean): void {
+  kvmPitGet(s);
+  s.channels[0]!.irqDisabled = !enable;
+  kvmPitPut(s);
 }
 
 /**
@@ -116,9 +207,8 @@ export class KvmPitState extends PitCommonState {
 function kvmPitRealize(s: KvmPitState): void {
   kvmMachineOf(s.registry)?.accel.createPit();
   s.ioports = ioRegionNew(s, "kvm-pit", 4, {});
-  // The HPET's legacy replacement route; the kernel PIT keeps running (as with SeaBIOS, which
-  // does not enable legacy mode).
-  s.initGpioIn(() => {}, 1);
+  s.initGpioIn((_n, level) => kvmPitIrqControl(s, level !== 0), 1);
+  qemuAddVmChangeStateHandler(s.registry, (running) => kvmPitVmStateChange(s, running));
 }
 
 /** QEMU's kvm_pit_init: a `kvm-pit` at `base`; it has no output line (the kernel raises IRQ 0 itself). */
@@ -137,6 +227,12 @@ export const kvmPitTypeInfo: TypeInfo<KvmPitState, PitCommonClass> = {
     k.realize = (d) => {
       kvmPitRealize(d as KvmPitState);
       pitCommonRealize(d);
+    };
+    // QEMU's kvm_pit_reset.
+    k.reset = (d) => {
+      const s = d as KvmPitState;
+      pitResetCommon(s);
+      kvmPitPut(s);
     };
     // Defined in this order so that device-list-properties lists them as QEMU does.
     deviceClassSetProps(k, [
@@ -165,6 +261,14 @@ export const kvmApicTypeInfo: TypeInfo<ApicCommonState, ApicCommonClass> = {
   parent: TYPE_APIC_COMMON,
   classInit: (k) => {
     k.apicRealize = kvmApicRealize;
+    k.externalNmi = kvmApicExternalNmi;
+    // apic_reset_common, then the reset state into the kernel's LAPIC, as QEMU's
+    // kvm_arch_put_registers(KVM_PUT_RESET_STATE) does after the CPU reset.
+    k.reset = (d) => {
+      const s = d as ApicCommonState;
+      apicReset(s);
+      kvmApicPut(s);
+    };
   },
 };
 
@@ -173,8 +277,11 @@ export const kvmApicTypeInfo: TypeInfo<ApicCommonState, ApicCommonClass> = {
 /** DEFINE_PROP_BOOL has no description. */
 const plainBool: PropertyKind<boolean> = { type: "bool", read: (v, n) => v.typeBool(n), write: (x) => x };
 
-export class KvmClockState extends SysBusDevice {
+export class KvmClockState extends SysBusDevice implements KvmClockSaved {
   machUseReliableGetClock = true;
+  clock = 0n;
+  clockValid = false;
+  clockIsReliable = false;
 }
 
 /**
@@ -194,6 +301,11 @@ export const kvmclockTypeInfo: TypeInfo<KvmClockState, DeviceClass> = {
   instance: KvmClockState,
   classInit: (k) => {
     k.userCreatable = false;
+    k.realize = (d) => {
+      const s = d as KvmClockState;
+      kvmclockRealize(s);
+      qemuAddVmChangeStateHandler(s.registry, (running) => kvmclockVmStateChange(s, running));
+    };
     deviceClassSetProps(k, [defineProp("x-mach-use-reliable-get-clock", "machUseReliableGetClock", plainBool, true)]);
   },
 };
