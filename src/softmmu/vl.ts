@@ -247,6 +247,17 @@ function createDefaultMemdev(types: TypeRegistry, machine: MachineState): void {
  * Throws CliError (bad input, QEMU's text) or CliExit (help and version output).
  */
 export async function createMachine(argv: readonly string[], opts: CreateMachineOptions): Promise<MachineInstance> {
+  const warnings = new CliWarnings(opts.prog);
+  try {
+    return await buildMachine(argv, opts, warnings);
+  } catch (err) {
+    // QEMU printed its warnings as they came, so they precede the error that stopped it.
+    if (err instanceof CliError && warnings.lines.length > 0) err.warnings = [...warnings.lines, ...err.warnings];
+    throw err;
+  }
+}
+
+async function buildMachine(argv: readonly string[], opts: CreateMachineOptions, warnings: CliWarnings): Promise<MachineInstance> {
   const prog = opts.prog;
   const { types } = qomInit();
   let cmd: CommandLine;
@@ -259,7 +270,6 @@ export async function createMachine(argv: readonly string[], opts: CreateMachine
     if (err instanceof CliHelpRequest) throw answerHelp(types, err);
     throw err;
   }
-  const warnings = new CliWarnings(prog);
   const help = deferredHelp(types, cmd);
   if (help) throw help;
 

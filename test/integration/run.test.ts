@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { fakeFirmwareDir } from "../helpers/firmware.js";
 import { normalizeTimestamps, openUnix, qmpConnect, removeDir, startProcess, tempDir } from "./helpers.js";
 
 let dir: string;
@@ -28,6 +29,15 @@ describe("qomd run", () => {
     expect(await p.exited).toBe(1);
     expect(p.stderr).toBe(
       "qemu-system-x86_64: -m 2048x: Parameter 'size' expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.\n",
+    );
+  });
+
+  it("a fatal error comes after the warnings printed before it, as QEMU prints them", async () => {
+    dir = tempDir("qomd-run-");
+    const p = startProcess(["run", "-M", "pc", "-accel", "tcg", "-L", fakeFirmwareDir(), "-cpu", "qemu64,+vmx,enforce", "-nodefaults", "-display", "none", "-S"]);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr).toBe(
+      "qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]\nqemu-system-x86_64: TCG doesn't support requested features\n",
     );
   });
 
