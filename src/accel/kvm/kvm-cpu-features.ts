@@ -4,15 +4,23 @@
  * fix-ups (kvm_arch_get_supported_cpuid), MSR words from the feature MSRs /dev/kvm reports
  * (kvm_arch_get_supported_msr_feature). The result feeds src/target/i386 as X86KvmFeatures.
  */
-import type { X86KvmFeatures } from "../../target/i386/cpu-accel-features.js";
-import { CPUID_EXT2_AMD_ALIASES, FEATURE_WORD_INFO, type CpuidRegister } from "../../target/i386/cpu-features.js";
+import { existsSync } from "node:fs";
+import type { X86HostCpu, X86KernelIrqchip, X86KvmFeatures } from "../../target/i386/cpu-accel-features.js";
+import { CPUID_EXT2_AMD_ALIASES, FEATURE_WORD_INFO, FW, type CpuidRegister } from "../../target/i386/cpu-features.js";
 import type { KvmSystemHandle } from "./kvm-addon.js";
+import { readHostCpu } from "./host-cpuid.js";
 
 /** What the supported-word computation reads from /dev/kvm (gathered once per VM). */
 export interface KvmCpuFeatureHost {
   /** KVM_GET_SUPPORTED_CPUID: 7 words an entry (function, index, flags, eax, ebx, ecx, edx). */
   readonly supportedCpuid: Uint32Array;
   readonly inKernelIrqchip: boolean;
+  /** The exact irqchip mode where the caller knows it (split adds KVM_FEATURE_MSI_EXT_DEST_ID). */
+  readonly kernelIrqchip?: X86KernelIrqchip;
+  /** The host CPU (QEMU's host_cpuid), for max/host and built-in models' vendor. */
+  readonly hostCpu?: X86HostCpu;
+  /** Whether KVM offers MCG_LMCE_P (KVM_X86_GET_MCE_CAP_SUPPORTED). */
+  readonly lmce?: boolean;
   /** KVM_CAP_TSC_DEADLINE_TIMER. */
   readonly tscDeadline: boolean;
   /** KVM_X86_XCOMP_GUEST_SUPP, or undefined where the kernel cannot say. */
@@ -25,6 +33,7 @@ const KVM_CPUID_FLAG_SIGNIFCANT_INDEX = 1;
 const REG_SLOT: Readonly<Record<CpuidRegister, number>> = { EAX: 3, EBX: 4, ECX: 5, EDX: 6 };
 const KVM_CPUID_FEATURES = 0x40000001;
 const MSR_IA32_ARCH_CAPABILITIES = 0x10a;
+const MSR_IA32_UCODE_REV = 0x8b;
 /** VMX control MSRs whose high half says which controls may be 1, the low half which must be. */
 const VMX_CONTROL_MSRS = new Set([0x48b, 0x48d, 0x48e, 0x48f, 0x490]);
 
@@ -32,8 +41,9 @@ const VMX_CONTROL_MSRS = new Set([0x48b, 0x48d, 0x48e, 0x48f, 0x490]);
 export function readKvmCpuFeatureHost(
   kvm: KvmSystemHandle,
   constants: Readonly<Record<string, number>>,
-  inKernelIrqchip: boolean,
+  irqchip: boolean | X86KernelIrqchip,
 ): KvmCpuFeatureHost {
+  const inKernelIrqchip = typeof irqchip === "boolean" ? irqchip : irqchip !== "off";
   const cap = (name: string): number => {
     const n = constants[name];
     return n === undefined ? 0 : kvm.checkExtension(n);
@@ -54,18 +64,36 @@ export function readKvmCpuFeatureHost(
       if (kvm.getMsrs(Uint32Array.of(index), values) === 1) featureMsrs.set(index, values[0]!);
     }
   }
+  const supportedCpuid = kvm.supportedCpuid();
+  const kvmCpuid = (leaf: number, index: number) =>
+    [rawTable(supportedCpuid, leaf, index, "EAX"), rawTable(supportedCpuid, leaf, index, "EBX"),
+      rawTable(supportedCpuid, leaf, index, "ECX"), rawTable(supportedCpuid, leaf, index, "EDX")] as const;
   return {
-    supportedCpuid: kvm.supportedCpuid(),
+    supportedCpuid,
     inKernelIrqchip,
+    ...(typeof irqchip === "string" ? { kernelIrqchip: irqchip } : {}),
+    hostCpu: readHostCpu(kvmCpuid),
+    lmce: kvmOffersLmce(),
     tscDeadline: cap("KVM_CAP_TSC_DEADLINE_TIMER") > 0,
     xcompGuestSupp,
     featureMsrs,
   };
 }
 
+/**
+ * Whether KVM_X86_GET_MCE_CAP_SUPPORTED includes MCG_LMCE_P. The addon cannot ask; the answer
+ * follows the vendor module: kvm_intel (VMX) always offers local MCEs, kvm_amd and others do not.
+ */
+function kvmOffersLmce(): boolean {
+  return existsSync("/sys/module/kvm_intel");
+}
+
 /** A register of KVM's raw supported CPUID (0 where KVM has no such leaf). */
 function rawCpuid(host: KvmCpuFeatureHost, leaf: number, index: number, reg: CpuidRegister): number {
-  const t = host.supportedCpuid;
+  return rawTable(host.supportedCpuid, leaf, index, reg);
+}
+
+function rawTable(t: Uint32Array, leaf: number, index: number, reg: CpuidRegister): number {
   for (let i = 0; i + 7 <= t.length; i += 7) {
     if (t[i] !== leaf) continue;
     if (t[i + 2]! & KVM_CPUID_FLAG_SIGNIFCANT_INDEX && t[i + 1] !== index) continue;
@@ -120,6 +148,8 @@ export function kvmSupportedCpuid(host: KvmCpuFeatureHost, leaf: number, index: 
     r |= Number(BigInt(kvmSupportedCpuid(host, 1, 0, "EDX") >>> 0) & CPUID_EXT2_AMD_ALIASES);
   } else if (leaf === KVM_CPUID_FEATURES && reg === "EAX") {
     if (!host.inKernelIrqchip) r &= ~(1 << 7); // PV unhalt needs the kernel's APIC
+    // With a split irqchip the userspace IOAPIC builds the MSIs, so it can extend the destination.
+    if (host.kernelIrqchip === "split") r |= 1 << 15;
   } else if (leaf === KVM_CPUID_FEATURES && reg === "EDX") {
     r |= 1; // KVM_HINTS_REALTIME is the user's promise, not KVM's
   }
@@ -142,5 +172,32 @@ export function kvmSupportedFeatureWords(host: KvmCpuFeatureHost): X86KvmFeature
     if (src.kind === "msr") return kvmSupportedMsrFeature(host, src.msr);
     return BigInt(kvmSupportedCpuid(host, src.leaf, src.subleaf ?? 0, src.reg));
   });
-  return { kind: "kvm", supported, inKernelIrqchip: host.inKernelIrqchip };
+  const ucodeRev = host.featureMsrs.get(MSR_IA32_UCODE_REV);
+  return {
+    kind: "kvm",
+    supported,
+    inKernelIrqchip: host.inKernelIrqchip,
+    ...(host.kernelIrqchip !== undefined ? { kernelIrqchip: host.kernelIrqchip } : {}),
+    ...(host.hostCpu ? { host: host.hostCpu } : {}),
+    levels: {
+      level: kvmSupportedCpuid(host, 0, 0, "EAX"),
+      xlevel: kvmSupportedCpuid(host, 0x80000000, 0, "EAX"),
+      xlevel2: kvmSupportedCpuid(host, 0xc0000000, 0, "EAX"),
+    },
+    lmce: host.lmce === true,
+    ...(ucodeRev !== undefined ? { ucodeRev } : {}),
+  };
+}
+
+/**
+ * The same answer for another irqchip mode of the same VM: KVM's supported words differ only in
+ * the bits kvm_arch_get_supported_cpuid adds for split (the caller keeps in-kernel vs. off).
+ */
+export function kvmFeaturesForIrqchip(f: X86KvmFeatures, mode: X86KernelIrqchip): X86KvmFeatures {
+  if (f.kernelIrqchip === mode) return f;
+  if ((mode !== "off") !== f.inKernelIrqchip) throw new Error(`kvm: CPU features read for another irqchip than ${mode}`);
+  const supported = [...f.supported];
+  const MSI_EXT_DEST_ID = 1n << 15n;
+  supported[FW.FEAT_KVM] = mode === "split" ? supported[FW.FEAT_KVM]! | MSI_EXT_DEST_ID : supported[FW.FEAT_KVM]! & ~MSI_EXT_DEST_ID;
+  return { ...f, supported, kernelIrqchip: mode };
 }

@@ -7,7 +7,7 @@
  * link on system memory).
  */
 import type { JsonObject } from "../../qobject/json-value.js";
-import { kvmMachineOf } from "../../accel/kvm/kvm-machine.js";
+import { kvmMachineCpuFeatures } from "../../accel/kvm/kvm-machine-cpu.js";
 import { memorySystemOf } from "../../exec/memory.js";
 import { queryX86CpuDefinitions } from "../../target/i386/cpu-definitions.js";
 import { queryX86CpuModelExpansion, x86StaticPropertyNames } from "../../target/i386/cpu-model-expansion.js";
@@ -17,7 +17,7 @@ import type { RegistryCommandHandler } from "../machine-context.js";
 export const queryCpuDefinitionsCmd: RegistryCommandHandler = (_args, ctx) => {
   const settings = x86CpuSettings(ctx.registry);
   // On KVM (the machine made a VM), QEMU checks each model against what KVM supports, not TCG.
-  const kvm = kvmMachineOf(ctx.registry)?.accel.cpuFeatures();
+  const kvm = kvmMachineCpuFeatures(ctx.registry);
   return queryX86CpuDefinitions(settings.defaultVersion, settings.globals, kvm);
 };
 
@@ -40,10 +40,13 @@ export const queryCpuModelExpansionCmd: RegistryCommandHandler = (args, ctx) => 
     memory: systemMemoryPath(ctx),
   };
   const type = args["type"] as ExpansionType;
+  const kvm = kvmMachineCpuFeatures(ctx.registry);
   const info = queryX86CpuModelExpansion(type, args["model"] as unknown as ModelInfo, {
     defaultVersion: settings.defaultVersion,
     plusMinus: { plus: settings.plus, minus: settings.minus },
     genericProps,
+    // On KVM, QEMU expands with KVM's instance defaults and what KVM supports.
+    ...(kvm ? { accel: kvm } : {}),
   });
   if (type === "static") info.model.props = inStaticExpansionOrder(info.model.props);
   return info as unknown as JsonObject;

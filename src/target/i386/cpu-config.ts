@@ -21,7 +21,7 @@ import {
   FEATURE_ALIASES,
   type FeatureWords,
 } from "./cpu-features.js";
-import { kvmDefaultProps } from "./cpu-accel-features.js";
+import { kvmDefaultProps, type X86KvmCpuDefaults } from "./cpu-accel-features.js";
 import { x86CpuVersionProps, type X86CpuModel } from "./cpu-models.js";
 
 /** "Not set": level/xlevel/xlevel2/level-func7 then follow the minimums. */
@@ -100,8 +100,11 @@ const INT_DEFAULTS: Readonly<Record<string, { readonly type: "uint8" | "uint16" 
 export interface X86CpuConfigOptions {
   /** Version unversioned model names resolve to (machine type's choice). */
   readonly defaultVersion?: number | "latest";
-  /** Instantiate under KVM: its default properties replace TCG's on built-in models. */
-  readonly kvm?: { readonly inKernelIrqchip: boolean };
+  /**
+   * Instantiate under KVM: its default properties replace TCG's on built-in models, which take
+   * the host's vendor; max and host become the host CPU (when `host` is known).
+   */
+  readonly kvm?: X86KvmCpuDefaults;
 }
 
 export class X86CpuConfig {
@@ -488,7 +491,9 @@ export function createX86CpuConfig(model: X86CpuModel, opts: X86CpuConfigOptions
     cfg.userFeatures = emptyFeatureWords();
     // The accelerator's own defaults for built-in models, applied as properties.
     if (opts.kvm) {
-      for (const [prop, value] of kvmDefaultProps(opts.kvm.inKernelIrqchip)) cfg.setPropertyFromString(prop, value);
+      // KVM guests see the host's vendor (SYSENTER/SYSCALL in compatibility mode follow it).
+      if (opts.kvm.host) cfg.setVendor(opts.kvm.host.vendor);
+      for (const [prop, value] of kvmDefaultProps(opts.kvm)) cfg.setPropertyFromString(prop, value);
     } else {
       cfg.setPropertyFromString("vme", "off");
     }
@@ -500,6 +505,29 @@ export function createX86CpuConfig(model: X86CpuModel, opts: X86CpuConfigOptions
     cfg.setModelNumber(107);
     cfg.setStepping(1);
     cfg.setModelId("QEMU TCG CPU version 2.5+");
+    if (opts.kvm) kvmMaxInstanceInit(cfg, opts.kvm);
   }
   return cfg;
+}
+
+/**
+ * QEMU's kvm_cpu_max_instance_init: max and host describe the host CPU, use its physical
+ * address width, offer LMCE when KVM does, and start from the CPUID levels KVM supports.
+ */
+function kvmMaxInstanceInit(cfg: X86CpuConfig, kvm: X86KvmCpuDefaults): void {
+  cfg.bools.set("host-phys-bits", true);
+  const host = kvm.host;
+  if (host) {
+    cfg.setVendor(host.vendor);
+    cfg.setFamily(host.family);
+    cfg.setModelNumber(host.model);
+    cfg.setStepping(host.stepping);
+    cfg.setModelId(host.modelId);
+  }
+  if (kvm.lmce) cfg.bools.set("lmce", true);
+  if (kvm.levels) {
+    cfg.setUint("min-level", kvm.levels.level);
+    cfg.setUint("min-xlevel", kvm.levels.xlevel);
+    cfg.setUint("min-xlevel2", kvm.levels.xlevel2);
+  }
 }

@@ -26,8 +26,7 @@ export function x86CpuUnavailableFeatures(
   accel?: X86KvmFeatures,
 ): string[] {
   if (model.hostCpuidRequired && !accel) return ["kvm"];
-  const kvm = accel ? { inKernelIrqchip: accel.inKernelIrqchip } : undefined;
-  const cfg = createX86CpuConfig(model, kvm ? { defaultVersion, kvm } : { defaultVersion });
+  const cfg = createX86CpuConfig(model, accel ? { defaultVersion, kvm: accel } : { defaultVersion });
   try {
     applyX86CpuGlobals(cfg, globals);
     expandX86CpuFeatures(cfg, undefined, undefined, undefined, accel);

@@ -1,9 +1,11 @@
 /**
- * query-cpu-model-expansion for the x86 target (QEMU 7.2, TCG): a CPU of
- * the named model is created with the given properties and expanded (not
- * filtered), then described either "static"-ally (as "base" plus the
- * properties that define a model: levels, identity, every feature) or in
- * "full" (every readable and writable property, on top of the model name).
+ * query-cpu-model-expansion for the x86 target (QEMU 7.2, TCG or KVM): a
+ * CPU of the named model is created with the given properties (on KVM with
+ * KVM's instance defaults: the host's vendor, max/host as the host CPU) and
+ * expanded (not filtered) against what the accelerator supports, then
+ * described either "static"-ally (as "base" plus the properties that define a
+ * model: levels, identity, every feature) or in "full" (every readable and
+ * writable property, on top of the model name).
  */
 
 import type { JsonObject, JsonValue } from "../../qobject/json-value.js";
@@ -13,6 +15,7 @@ import { featurePropertyNames } from "./cpu-features.js";
 import { createX86CpuConfig, x86CpuFeaturePropertyNames, X86_CPU_PROPERTIES, X86_CPU_PROPERTY_ALIASES } from "./cpu-config.js";
 import { findX86CpuModel } from "./cpu-models.js";
 import { expandX86CpuFeatures, type PlusMinusFeatures } from "./cpu-realize.js";
+import type { X86KvmFeatures } from "./cpu-accel-features.js";
 
 export type CpuModelExpansionType = "static" | "full";
 
@@ -29,6 +32,8 @@ export interface X86ExpansionOptions {
   /** Values of the generic device/CPU properties a full expansion lists
    * too (QEMU: "realized", "start-powered-off", "memory"). */
   readonly genericProps?: JsonObject;
+  /** The machine runs on KVM: what it supports and its instance defaults. */
+  readonly accel?: X86KvmFeatures;
 }
 
 /** Properties a static expansion reports, in QEMU's list order. */
@@ -58,11 +63,12 @@ export function queryX86CpuModelExpansion(
 ): { model: { name: string; props: JsonObject } } {
   const m = findX86CpuModel(model.name);
   if (!m) throw new QomError(`CPU model '${model.name}' not found`);
-  const cfg = createX86CpuConfig(m, { defaultVersion: opts.defaultVersion ?? 1 });
+  const defaultVersion = opts.defaultVersion ?? 1;
+  const cfg = createX86CpuConfig(m, opts.accel ? { defaultVersion, kvm: opts.accel } : { defaultVersion });
   for (const [name, value] of Object.entries(model.props ?? {})) {
     cfg.setProperty(name, new JsonInputVisitor(value as JsonValue));
   }
-  expandX86CpuFeatures(cfg, opts.plusMinus);
+  expandX86CpuFeatures(cfg, opts.plusMinus, undefined, undefined, opts.accel);
 
   const props: JsonObject = {};
   if (type === "full") {

@@ -1,8 +1,8 @@
 /**
- * Realizing an x86 CPU under TCG: expanding the configured features (the
- * legacy `+feat`/`-feat` lists, "max", feature dependencies, XSAVE
- * components, automatic CPUID levels), filtering what TCG cannot provide
- * (with QEMU's warnings), and freezing the result into the state the
+ * Realizing an x86 CPU under TCG or KVM: expanding the configured features
+ * (the legacy `+feat`/`-feat` lists, "max", feature dependencies, XSAVE
+ * components, automatic CPUID levels), filtering what the accelerator cannot
+ * provide (with QEMU's warnings), and freezing the result into the state the
  * `cpuid` instruction reads.
  */
 
@@ -80,6 +80,8 @@ export interface PlusMinusFeatures {
 /** Start of the warning an AMD model without topoext gets for threads > 1;
  * the text carries QEMU's unprefixed hint as a second line. */
 export const AMD_HT_WARNING_PREFIX = "This family of AMD CPU doesn't support hyperthreading";
+/** Start of the warning about a phys-bits that is not the host's (KVM); QEMU prints it once. */
+export const HOST_PHYS_BITS_WARNING_PREFIX = "Host physical bits";
 
 /** Physical address bits TCG reports for 64-bit CPUs by default. */
 const TCG_PHYS_ADDR_BITS = 40;
@@ -230,15 +232,15 @@ function enableXsaveComponents(f: FeatureWords): void {
 }
 
 /** QEMU's x86_cpu_filter_features: remove what TCG (or KVM, given `accel`) lacks,
- * warning "TCG doesn't support requested feature: …" when `verbose` (TCG only: realize
- * under KVM is not modelled here). */
+ * warning "TCG doesn't support requested feature: …" (on KVM "host doesn't …") when
+ * `verbose`. */
 export function filterX86CpuFeatures(
   cfg: X86CpuConfig,
   verbose: boolean,
   warnings: string[] = [],
   accel?: X86KvmFeatures,
 ): void {
-  const prefix = verbose && !accel ? "TCG doesn't support requested feature" : undefined;
+  const prefix = verbose ? `${accel ? "host" : "TCG"} doesn't support requested feature` : undefined;
   for (let w = 0; w < FEATURE_WORD_COUNT; w++) {
     const unavailable = cfg.features[w]! & ~supportedFeatureWord(w, false, accel);
     markUnavailable(cfg, w, unavailable, prefix, warnings);
@@ -246,16 +248,17 @@ export function filterX86CpuFeatures(
 }
 
 /**
- * Realize a CPU under TCG. Throws QomError with QEMU's text where QEMU's
- * realize fails; returns the frozen CPUID state and the warnings printed.
- * Warnings are appended to `warnings` as they happen, so a caller passing
- * its own array still has those QEMU printed before failing.
+ * Realize a CPU under TCG, or KVM given `accel`. Throws QomError with QEMU's
+ * text where QEMU's realize fails; returns the frozen CPUID state and the
+ * warnings printed. Warnings are appended to `warnings` as they happen, so a
+ * caller passing its own array still has those QEMU printed before failing.
  */
 export function realizeX86Cpu(
   cfg: X86CpuConfig,
   topo: X86Topology,
   pm: PlusMinusFeatures = { plus: [], minus: [] },
   warnings: string[] = [],
+  accel?: X86KvmFeatures,
 ): X86RealizeResult {
   const apicId = cfg.uint("apic-id");
   if (apicId === UNASSIGNED_APIC_ID) throw new QomError("apic-id property was not initialized properly");
@@ -264,7 +267,7 @@ export function realizeX86Cpu(
   cfg.hvVendorId ??= "Microsoft Hv";
   if (Buffer.byteLength(cfg.hvVendorId) > 12) warnings.push("hv-vendor-id truncated to 12 characters");
 
-  expandX86CpuFeatures(cfg, pm, topo, warnings);
+  expandX86CpuFeatures(cfg, pm, topo, warnings, accel);
 
   const lbrFmt = BigInt(cfg.ints.get("lbr-fmt") ?? 0);
   if (lbrFmt !== 0xffffffffffffffc0n) {
@@ -272,9 +275,9 @@ export function realizeX86Cpu(
     cfg.features[FW.FEAT_PERF_CAPABILITIES] = (cfg.features[FW.FEAT_PERF_CAPABILITIES]! & ~0x3fn) | lbrFmt;
   }
 
-  filterX86CpuFeatures(cfg, cfg.bool("check") || cfg.bool("enforce"), warnings);
+  filterX86CpuFeatures(cfg, cfg.bool("check") || cfg.bool("enforce"), warnings, accel);
   if (cfg.bool("enforce") && cfg.filteredFeatures.some((w) => w !== 0n)) {
-    throw new QomError("TCG doesn't support requested features");
+    throw new QomError(`${accel ? "Host" : "TCG"} doesn't support requested features`);
   }
 
   const vendor = cfg.vendor;
@@ -287,7 +290,8 @@ export function realizeX86Cpu(
       (cfg.features[FW.FEAT_1_EDX]! & CPUID_EXT2_AMD_ALIASES);
   }
 
-  if (cfg.model.hostCpuidRequired) throw new QomError(`CPU model '${cfg.model.name}' requires KVM or HVF`);
+  if (cfg.model.hostCpuidRequired && !accel) throw new QomError(`CPU model '${cfg.model.name}' requires KVM or HVF`);
+  if (accel) kvmCpuRealize(cfg, accel, warnings);
 
   if (BigInt(cfg.ints.get("ucode-rev") ?? 0) === 0n) cfg.ints.set("ucode-rev", isAmd ? 0x01000065 : 0x100000000);
 
@@ -356,6 +360,31 @@ export function realizeX86Cpu(
     mwait: [0, 0, 3, 0],
   };
   return { state, warnings };
+}
+
+/**
+ * QEMU's kvm_cpu_realizefn and host_cpu_realizefn (before the generic phys-bits checks): max/host
+ * take KVM's microcode revision, and a 64-bit CPU's phys-bits follow the host's when
+ * host-phys-bits is on (capped by host-phys-bits-limit), with a warning for a phys-bits set to
+ * something else.
+ */
+function kvmCpuRealize(cfg: X86CpuConfig, accel: X86KvmFeatures, warnings: string[]): void {
+  if (cfg.maxFeatures && BigInt(cfg.ints.get("ucode-rev") ?? 0) === 0n) cfg.ints.set("ucode-rev", accel.ucodeRev ?? 0n);
+  if (!(cfg.features[FW.FEAT_8000_0001_EDX]! & EXT2_LM) || !accel.host) return;
+  const hostBits = accel.host.physBits;
+  let physBits = cfg.uint("phys-bits");
+  if (physBits !== hostBits && physBits !== 0) {
+    warnings.push(`${HOST_PHYS_BITS_WARNING_PREFIX} (${hostBits}) does not match phys-bits property (${physBits})`);
+  }
+  if (cfg.bool("host-phys-bits")) {
+    physBits = hostBits;
+    const limit = cfg.uint("host-phys-bits-limit");
+    if (limit && physBits > limit) physBits = limit;
+  }
+  if (physBits && (physBits > TARGET_PHYS_ADDR_SPACE_BITS || physBits < 32)) {
+    throw new QomError(`phys-bits should be between 32 and ${TARGET_PHYS_ADDR_SPACE_BITS}  (but is ${physBits})`);
+  }
+  cfg.setUint("phys-bits", physBits);
 }
 
 /** Number of APIC-id bits needed for `count` items. */

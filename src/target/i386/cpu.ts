@@ -41,10 +41,11 @@ import {
 } from "./cpu-config.js";
 import { FEATURE_ALIASES, featurePropertyNames, FW } from "./cpu-features.js";
 import { kvmEnabled, kvmIrqchipInKernel } from "../../accel/kvm/kvm-machine.js";
+import { kvmMachineCpuFeatures } from "../../accel/kvm/kvm-machine-cpu.js";
 
 import { findX86CpuModel, TYPE_X86_CPU, X86_CPU_MODELS, type X86CpuModel } from "./cpu-models.js";
 import type { CpuGlobalProperty } from "./cpu-parse.js";
-import { AMD_HT_WARNING_PREFIX, realizeX86Cpu, type X86CpuState } from "./cpu-realize.js";
+import { AMD_HT_WARNING_PREFIX, HOST_PHYS_BITS_WARNING_PREFIX, realizeX86Cpu, type X86CpuState } from "./cpu-realize.js";
 
 export { TYPE_X86_CPU };
 
@@ -72,6 +73,8 @@ export interface X86CpuSettings {
   warnings: WarningSink;
   /** QEMU warns about AMD hyperthreading once per run. */
   htWarned: boolean;
+  /** And about a phys-bits that is not the host's (KVM) once per run. */
+  physBitsWarned?: boolean;
   /** Set once the board is complete (machine_init_done); later CPUs finish their setup at once. */
   machineDone: boolean;
 }
@@ -275,7 +278,10 @@ function x86CpuModelClassInit(k: ObjectClass, data: unknown): void {
 function x86CpuInstanceInit(cpu: X86CPU): void {
   const model = (cpu.klass as X86CPUClass).model;
   if (!model) throw new QomError(`object type '${cpu.typeName}' is abstract`);
-  cpu.config = createX86CpuConfig(model, { defaultVersion: x86CpuSettings(cpu.registry).defaultVersion });
+  const defaultVersion = x86CpuSettings(cpu.registry).defaultVersion;
+  // On KVM the accelerator's instance defaults apply (QEMU's kvm_cpu_instance_init).
+  const kvm = kvmMachineCpuFeatures(cpu.registry);
+  cpu.config = createX86CpuConfig(model, kvm ? { defaultVersion, kvm } : { defaultVersion });
   cpu.addProperty(specProperty(SPEC_BY_NAME.get("feature-words")!));
   cpu.addProperty(specProperty(SPEC_BY_NAME.get("filtered-features")!));
   for (const [alias, target] of Object.entries(FEATURE_ALIASES)) {
@@ -313,12 +319,19 @@ export function currentMachine(registry: TypeRegistry): MachineState | undefined
   return obj?.dynamicCast<MachineState>(TYPE_MACHINE);
 }
 
-/** Hands realize's warning texts to the sink; the AMD hyperthreading one only once per machine. */
+/**
+ * Hands realize's warning texts to the sink; the AMD hyperthreading and host physical bits ones
+ * only once per machine.
+ */
 function reportWarnings(settings: X86CpuSettings, warnings: readonly string[]): void {
   for (const text of warnings) {
     if (text.startsWith(AMD_HT_WARNING_PREFIX)) {
       if (settings.htWarned) continue;
       settings.htWarned = true;
+    }
+    if (text.startsWith(HOST_PHYS_BITS_WARNING_PREFIX)) {
+      if (settings.physBitsWarned) continue;
+      settings.physBitsWarned = true;
     }
     const [first, ...rest] = text.split("\n");
     settings.warnings.warn(first!);
@@ -327,7 +340,7 @@ function reportWarnings(settings: X86CpuSettings, warnings: readonly string[]): 
 }
 
 /**
- * QEMU's x86_cpu_realizefn under TCG. The order is QEMU's: features first (the step that can
+ * QEMU's x86_cpu_realizefn under TCG or KVM. The order is QEMU's: features first (the step that can
  * fail with QEMU's texts), then the CPU list, TCG's address spaces, the APIC, and the generic
  * CPU realize.
  */
@@ -343,7 +356,8 @@ function x86CpuRealize(cpu: X86CPU): void {
   const topo = { cores: smp?.cores ?? 1, threads: smp?.threads ?? 1, dies: smp?.dies ?? 1, cpus: smp?.cpus ?? 1 };
   const warnings: string[] = [];
   try {
-    cpu.state = realizeX86Cpu(cpu.config, topo, { plus: settings.plus, minus: settings.minus }, warnings).state;
+    const pm = { plus: settings.plus, minus: settings.minus };
+    cpu.state = realizeX86Cpu(cpu.config, topo, pm, warnings, kvmMachineCpuFeatures(cpu.registry)).state;
   } finally {
     reportWarnings(settings, warnings);
   }
