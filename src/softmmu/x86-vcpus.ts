@@ -15,6 +15,7 @@ import {
   CPU_INTERRUPT_INIT,
   CPU_INTERRUPT_NMI,
   CPU_INTERRUPT_SIPI,
+  CPU_INTERRUPT_SMI,
   x86CpuInterruptsList,
   x86CpuInterruptsNew,
   type X86CpuInterrupts,
@@ -80,6 +81,8 @@ export function createX86Vcpus(
         readTsc: () => clocks.getNs(QEMU_CLOCK_VIRTUAL),
       };
     },
+    // tcg_cpu_realizefn made `cpu-smm-N` second: SMRAM over the CPU's memory, seen in SMM.
+    smmMemory: (index) => cpus[index]?.addressSpaces[1],
   });
   const existing = x86CpuInterruptsList(registry);
   const vcpus: X86Vcpu[] = [];
@@ -92,6 +95,7 @@ export function createX86Vcpus(
     intr.onInterrupt = (mask) => {
       const c = vcpu.cpu;
       if (mask & CPU_INTERRUPT_NMI && intr.takeNmi()) c.injectNmi();
+      if (mask & CPU_INTERRUPT_SMI && intr.takeSmi()) c.injectSmi();
       if (mask & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI)) serviceInitSipi(v);
       c.eventPending = true;
       opts.wake();
@@ -126,9 +130,13 @@ export function resetX86Vcpu(v: X86Vcpu | X86KvmVcpu): void {
 function serviceInitSipi(v: X86Vcpu): void {
   const c = v.vcpu.cpu;
   if (v.intr.takeInit()) {
+    // INIT keeps A20 and SMBASE (QEMU's do_cpu_init keeps the fields from start_init_save on).
     const a20 = c.a20Enabled;
+    const { smbase, smiCount } = c;
     v.vcpu.reset();
     c.setA20(a20);
+    c.smbase = smbase;
+    c.smiCount = smiCount;
     c.halted = !v.bsp;
   }
   const vector = v.intr.takeSipi();

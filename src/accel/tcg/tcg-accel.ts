@@ -6,7 +6,7 @@
  */
 import type { AddressSpace } from "../../exec/address-space.js";
 import type { AccelOps, AccessSize, MapMemoryOptions, VmOps } from "../accel-ops.js";
-import { addressSpaceSource, TcgBus, type TcgMemorySource } from "./tcg-bus.js";
+import { addressSpaceSource, cpuLoad, cpuStore, TcgBus, type TcgMemorySource, type TcgSmmView } from "./tcg-bus.js";
 import { TcgVcpu, type TcgCpuOptions } from "./tcg-vcpu.js";
 
 export interface TcgAccelOptions {
@@ -14,6 +14,8 @@ export interface TcgAccelOptions {
   memory?: AddressSpace;
   /** Per-vCPU interpreter options (CPU model, cpuid, TSC source). */
   cpuOptions?: (index: number) => TcgCpuOptions;
+  /** A vCPU's SMM view (QEMU's `cpu-smm-N`), when the machine has SMRAM; used with `memory`. */
+  smmMemory?: (index: number) => AddressSpace | undefined;
 }
 
 interface Slot {
@@ -80,12 +82,24 @@ export class TcgAccel implements AccelOps {
   }
 
   createVcpu(index: number, ops: VmOps): TcgVcpu {
-    const bus = new TcgBus(this.source, this.opts.memory ? ops : this.slotOps(ops));
+    const smm = this.smmView(index, ops);
+    const bus = new TcgBus(this.source, this.opts.memory ? ops : this.slotOps(ops), smm);
     const vcpu = new TcgVcpu(index, bus, this.opts.cpuOptions?.(index) ?? {});
     vcpu.own(this.source.onChange(() => vcpu.memoryMapChanged()));
+    if (smm) vcpu.own(smm.source.onChange(() => vcpu.memoryMapChanged()));
     if (this.source.onRamWrite) vcpu.own(this.source.onRamWrite((a, l) => vcpu.ramWritten(a, l)));
     this.vcpus.push(vcpu);
     return vcpu;
+  }
+
+  /** The SMM view: memory accesses through the vCPU's SMM address space, I/O and interrupts as usual. */
+  private smmView(index: number, ops: VmOps): TcgSmmView | undefined {
+    const as = this.opts.memory ? this.opts.smmMemory?.(index) : undefined;
+    if (!as) return undefined;
+    return {
+      source: addressSpaceSource(as),
+      ops: { ...ops, mmioRead: (gpa, size) => cpuLoad(as, gpa, size), mmioWrite: (gpa, v, size) => cpuStore(as, gpa, v, size) },
+    };
   }
 
   /** Without an address space, slots other than the one at 0 are served here; ROM writes reach the machine. */

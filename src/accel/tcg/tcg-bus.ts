@@ -72,22 +72,55 @@ export function addressSpaceSource(as: AddressSpace): TcgMemorySource {
  * The CpuBus of one tcg vCPU: RAM straight from the layout, the rest through VmOps (which the
  * machine implements over its memory and I/O address spaces).
  */
+/** A second memory view for System Management Mode (QEMU's `cpu-smm-N`), with its own slow paths. */
+export interface TcgSmmView {
+  source: TcgMemorySource;
+  ops: VmOps;
+}
+
+/**
+ * The CpuBus of one tcg vCPU: RAM straight from the layout, the rest through VmOps (which the
+ * machine implements over its memory and I/O address spaces). With an SMM view, the CPU's SMM
+ * switches between the two (QEMU chooses the address space per access from the SMM attribute).
+ */
 export class TcgBus implements CpuBus {
   ram: Uint8Array;
   pageFlags: Uint8Array;
+  private inSmm = false;
+  /** Each view's layout, computed when first needed after a change (SMM entries are frequent under SeaBIOS). */
+  private normalLayout: { ram: Uint8Array; pageFlags: Uint8Array } | undefined;
+  private smmLayout: { ram: Uint8Array; pageFlags: Uint8Array } | undefined;
+  private ops: VmOps;
 
   constructor(
     private readonly source: TcgMemorySource,
-    private readonly ops: VmOps,
+    private readonly normalOps: VmOps,
+    private readonly smm?: TcgSmmView,
   ) {
-    const l = source.layout();
+    this.ops = normalOps;
+    const l = this.layout();
     this.ram = l.ram;
     this.pageFlags = l.pageFlags;
   }
 
+  private layout(): { ram: Uint8Array; pageFlags: Uint8Array } {
+    if (this.inSmm && this.smm) return (this.smmLayout ??= this.smm.source.layout());
+    return (this.normalLayout ??= this.source.layout());
+  }
+
   /** Re-reads the layout after a map change (the caller then tells the CPU). */
   refresh(): void {
-    const l = this.source.layout();
+    this.normalLayout = this.smmLayout = undefined;
+    const l = this.layout();
+    this.ram = l.ram;
+    this.pageFlags = l.pageFlags;
+  }
+
+  setSmm(on: boolean): void {
+    if (!this.smm) return;
+    this.inSmm = on;
+    this.ops = on ? this.smm.ops : this.normalOps;
+    const l = this.layout();
     this.ram = l.ram;
     this.pageFlags = l.pageFlags;
   }

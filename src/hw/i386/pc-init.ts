@@ -48,6 +48,7 @@ import { pcCmosInit } from "./pc-cmos.js";
 import { pcFirmwareTablesInit } from "./firmware-tables.js";
 import type { RtcState } from "../rtc/mc146818rtc.js";
 import { loadFirmware } from "./pc-firmware.js";
+import { x86MachineIsSmmEnabled } from "./x86-smm.js";
 import { x86BootCpus, x86CpuApicIdFromIndex, x86CpusInit } from "./x86-cpu.js";
 import { pcVgaInit } from "../display/vga-interface.js";
 import { i440fxInit } from "../pci-host/i440fx.js";
@@ -392,7 +393,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
       smbIoBase: 0xb100,
       sciIrq: gsi[9],
       smiIrq,
-      smmEnabled: ms.smm !== "off",
+      smmEnabled: x86MachineIsSmmEnabled(ms),
     });
     if (pm.smbus) smbusEepromInit(pm.smbus, 8);
     addLink(ms, "acpi-device", TYPE_HOTPLUG_HANDLER, { check: allowSetLink, strong: true }, pm);

@@ -26,6 +26,7 @@ import { picIrqRequest } from "./x86-intr.js";
 import { GSI_NUM_PINS, machineRam, pcBasicDeviceInit, pcGsiCreate, pcI8259Create, pcIoapicCreate, pcKvmclockCreate, pcMemoryInit, pcNicInit } from "./pc-init.js";
 import type { PCMachineClass, PCMachineState } from "./pc.js";
 import { x86CpusInit } from "./x86-cpu.js";
+import { x86MachineIsSmmEnabled, x86RaiseSmi } from "./x86-smm.js";
 
 const GiB = 2 ** 30;
 /** The HPET interrupt capabilities Q35 gives pc_basic_device_init (GSI 2, 8 and 16-23). */
@@ -88,7 +89,7 @@ export function pcQ35Init(ms: PCMachineState): void {
 
   const lpc = ich9LpcCreate(pciBus);
   addLink(ms, "acpi-device", TYPE_HOTPLUG_HANDLER, { check: allowSetLink, strong: true }, lpc);
-  lpc.onSmi = () => (ms.smiPending = true);
+  lpc.onSmi = (broadcast) => x86RaiseSmi(ms.registry, broadcast);
 
   const { gsi, state: gsiState } = pcGsiCreate(ms);
   for (let i = 0; i < GSI_NUM_PINS; i++) lpc.connectGpioOut(i, gsi[i], ICH9_GPIO_GSI);
@@ -109,7 +110,7 @@ export function pcQ35Init(ms: PCMachineState): void {
   const rtc = pcBasicDeviceInit(ms, isaBus, gsi, !pcmc.noFloppy, Q35_HPET_INTCAP, ms.backends);
   ms.rtcState = rtc;
 
-  ich9LpcPmInit(lpc, ms.smm !== "off");
+  ich9LpcPmInit(lpc, x86MachineIsSmmEnabled(ms));
 
   if (ms.sataEnabled) {
     const ahci = ich9AhciCreate(pciBus, pciDevfn(ICH9_SATA1_DEV, ICH9_SATA1_FUNC));

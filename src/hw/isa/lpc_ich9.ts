@@ -104,6 +104,8 @@ const ICH9_PMIO_GPE0_STS = 0x20;
 const ICH9_PMIO_GPE0_LEN = 16;
 const ICH9_PMIO_SMI_EN = 0x30;
 const ICH9_PMIO_SMI_EN_APMC_EN = 1 << 5;
+/** smi-negotiated-features bit: SMIs go to every CPU (QEMU's ICH9_LPC_SMI_F_BROADCAST_BIT). */
+const ICH9_LPC_SMI_F_BROADCAST_BIT = 0n;
 const ICH9_PMIO_TCO_RLD = 0x60;
 const ICH9_PMIO_TCO_LEN = 32;
 const ICH9_APM_ACPI_ENABLE = 0x2;
@@ -166,8 +168,11 @@ export class ICH9LPCState extends PCIDevice {
   rstCntMem: MemoryRegion | undefined;
   /** Asked for a system reset through port 0xcf9; the machine installs it. */
   onResetRequest: (() => void) | undefined;
-  /** Asked for an SMI (APM command with SMI_EN.APMC_EN); the machine installs it. */
-  onSmi: (() => void) | undefined;
+  /**
+   * Asked for an SMI (APM command with SMI_EN.APMC_EN); the machine installs it. `broadcast`: the
+   * firmware negotiated SMI broadcast, so every CPU gets it, else the one that wrote the command.
+   */
+  onSmi: ((broadcast: boolean) => void) | undefined;
 
   /** The GSI output lines (QEMU's lpc->gsi). */
   gsi(n: number): IrqState | undefined {
@@ -313,7 +318,9 @@ export class ICH9LPCState extends PCIDevice {
     if (value === ICH9_APM_ACPI_ENABLE) this.pm.pm1Cnt |= ACPI_BITMASK_SCI_ENABLE;
     if (value === ICH9_APM_ACPI_DISABLE) this.pm.pm1Cnt &= ~ACPI_BITMASK_SCI_ENABLE;
     if (value === ICH9_APM_ACPI_ENABLE || value === ICH9_APM_ACPI_DISABLE) return;
-    if (this.pm.smiEn & ICH9_PMIO_SMI_EN_APMC_EN) this.onSmi?.();
+    if (this.pm.smiEn & ICH9_PMIO_SMI_EN_APMC_EN) {
+      this.onSmi?.((this.smiNegotiatedFeatures & (1n << ICH9_LPC_SMI_F_BROADCAST_BIT)) !== 0n);
+    }
   }
 }
 
@@ -462,6 +469,17 @@ function ich9LpcReset(dev: PCIDevice): void {
   s.rstCnt = 0;
   s.smiNegotiatedFeatures = 0n;
   s.pm.pcihp?.reset();
+  ich9PmSmiReset(s);
+}
+
+/**
+ * The SMI registers' part of QEMU's pm_reset. Without SMM, APMC_EN starts set, which is how the
+ * firmware learns that SMM is already "initialised" and skips its set-up (SeaBIOS's
+ * ich9_lpc_apmc_smm_setup), since no SMI could ever come.
+ */
+function ich9PmSmiReset(s: ICH9LPCState): void {
+  s.pm.smiEn = s.pm.smmEnabled ? 0 : ICH9_PMIO_SMI_EN_APMC_EN;
+  s.pm.smiEnWmask = 0xffffffff;
 }
 
 function ich9LpcRealize(dev: PCIDevice): void {

@@ -30,6 +30,12 @@ export interface CpuBus {
   hasInterrupt(): boolean;
   /** INTA cycle: returns the vector of the interrupt being taken. */
   acknowledgeInterrupt(): number;
+  /**
+   * The CPU entered (true) or left System Management Mode: from now on `ram`, `pageFlags` and the
+   * slow paths show its SMM view (SMRAM over the normal map). The CPU then re-reads `ram`.
+   * Absent: one view for both (no SMRAM on this machine).
+   */
+  setSmm?(on: boolean): void;
 }
 
 /** A bus with nothing on it but RAM: I/O reads float high, no interrupts. */

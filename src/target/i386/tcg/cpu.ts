@@ -17,6 +17,7 @@ import { flushTlb, TLB_RAMR, TLB_RAMW, TLB_USER, TLB_VALID, TLB_WSUP, TLB_WUSER,
 import type { CpuState } from "./state.js";
 import { captureState, restoreState } from "./state.js";
 import { compileBlock, jitStats } from "./jit/compile.js";
+import { SMBASE_RESET, smmEnter } from "./smm.js";
 
 /**
  * How blocks run: "on" compiles a block to JavaScript once it has run
@@ -158,6 +159,14 @@ export class X86Cpu {
   inhibitIrq = false;
   nmiPending = false;
   nmiBlocked = false;
+  /** System Management Mode (see smm.ts): an SMI is latched until the CPU is out of SMM. */
+  smiPending = false;
+  inSmm = false;
+  /** The SMI came while NMIs were already blocked, so RSM leaves them blocked. */
+  smmInsideNmi = false;
+  smbase = SMBASE_RESET;
+  /** MSR_SMI_COUNT. */
+  smiCount = 0;
   /** Instructions retired since creation (the default TSC and -icount source). */
   instructions = 0;
   tscOffset = 0;
@@ -245,6 +254,16 @@ export class X86Cpu {
     this.inhibitIrq = false;
     this.nmiPending = false;
     this.nmiBlocked = false;
+    this.smiPending = false;
+    this.smmInsideNmi = false;
+    this.smbase = SMBASE_RESET;
+    this.smiCount = 0;
+    if (this.inSmm) {
+      this.inSmm = false;
+      this.bus.setSmm?.(false);
+      this.ram = this.bus.ram;
+      this.makeWordViews();
+    }
     this.tscOffset = -this.instructions;
     this.updateCplMasks();
     this.flushTlb(true);
@@ -307,6 +326,12 @@ export class X86Cpu {
   /** Raise the NMI line (edge). */
   injectNmi(): void {
     this.nmiPending = true;
+  }
+
+  /** A System Management Interrupt (QEMU's CPU_INTERRUPT_SMI): taken at the next boundary outside SMM. */
+  injectSmi(): void {
+    this.smiPending = true;
+    this.eventPending = true;
   }
 
   // ---------------------------------------------------------------- segments
@@ -855,6 +880,13 @@ export class X86Cpu {
       if (this.eventPending) {
         this.eventPending = false;
         if (this.shutdownPending) return "shutdown";
+        if (this.smiPending && !this.inSmm) {
+          // QEMU's x86_cpu_exec_interrupt: an SMI comes first and ignores the STI/MOV SS shadow.
+          this.smiPending = false;
+          smmEnter(this);
+          this.eventPending = true;
+          continue;
+        }
         if (this.inhibitIrq) {
           // STI / MOV SS: one more instruction before interrupts are looked at.
           this.inhibitIrq = false;

@@ -12,6 +12,7 @@ import { deliverInterrupt, INT_HW } from "./interrupts.js";
 import { ea, getRM16 } from "./operands.js";
 import { flushTlbPage } from "./paging.js";
 import { desc, descAr, descBase, descLimit, readDescriptor } from "./segments.js";
+import { rsm } from "./smm.js";
 
 /** Privileged instructions need CPL 0 in protected mode (and are not allowed in virtual-8086 mode). */
 export function requireCpl0(c: X86Cpu): void {
@@ -301,13 +302,14 @@ const rdtsc: Handler = (c) => {
   c.r32[2] = Math.floor(t / 4294967296);
 };
 
-const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SMI_COUNT = 0x34;
 
 const rdmsr: Handler = (c) => {
   requireCpl0(c);
   const idx = c.r32[1] >>> 0;
   let v: bigint;
   if (idx === MSR_TSC) v = BigInt(Math.floor(readTsc(c)));
+  else if (idx === MSR_SMI_COUNT) v = BigInt(c.smiCount);
   else v = c.msrs.get(idx) ?? (idx === MSR_APIC_BASE ? 0xfee00900n : 0n);
   c.r32[0] = Number(v & 0xffffffffn);
   c.r32[2] = Number((v >> 32n) & 0xffffffffn);
@@ -336,6 +338,7 @@ export function registerSystem(h: Handler[]): void {
   h[0x121] = movFromDr;
   h[0x123] = movToDr;
   h[0x1a2] = cpuid;
+  h[0x1aa] = (c) => rsm(c);
   h[0x131] = rdtsc;
   h[0x132] = rdmsr;
   h[0x130] = wrmsr;
