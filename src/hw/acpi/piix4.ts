@@ -47,10 +47,12 @@ import {
   acpiPmTmrInit,
   acpiPmTmrReset,
   acpiRegsNew,
+  acpiSystemStates,
   acpiUpdateSci,
   type AcpiRegs,
 } from "./core.js";
 import { qemuRegisterPowerdownNotifier, qemuSystemShutdownRequest } from "../../softmmu/runstate.js";
+import { fwCfgAddFile, fwCfgFind } from "../nvram/fw-cfg.js";
 
 export const TYPE_PIIX4_PM = "PIIX4_PM";
 
@@ -175,6 +177,9 @@ function piix4PmRealize(dev: PCIDevice): void {
     shutdown: () => qemuSystemShutdownRequest(s.registry, "guest-shutdown"),
     suspend: () => {},
   });
+  // QEMU's acpi_pm1_cnt_init also tells the firmware which sleep states exist.
+  const fwCfg = fwCfgFind(s.registry);
+  if (fwCfg) fwCfgAddFile(fwCfg, "etc/system-states", acpiSystemStates(s.disableS3 !== 0, s.disableS4 !== 0, s.s4Val));
   // QEMU's piix4_pm_powerdown_req: system_powerdown presses the power button.
   qemuRegisterPowerdownNotifier(s.registry, () => acpiPm1EvtPowerDown(ar));
 

@@ -15,6 +15,7 @@ import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import { defineProp, deviceClassSetProps, type PropertyKind, propKinds } from "../core/qdev-properties.js";
 import { sysbusGetDefault, SysBusDevice, TYPE_SYS_BUS_DEVICE } from "../core/sysbus.js";
 import { fwCfgDmaTransfer } from "./fw-cfg-dma.js";
+import { qemuAddMachineInitDoneNotifier } from "../core/machine-done.js";
 import { getSystemIo, memoryRegionAddSubregion, memoryRegionInitIo, type MemoryRegion, type MemoryRegionOps } from "../../exec/memory.js";
 
 export const TYPE_FW_CFG = "fw_cfg";
@@ -348,6 +349,18 @@ function fwCfgCommonRealize(s: FwCfgState): void {
   new DataView(rb.buffer).setUint32(0, reboot >>> 0, true);
   fwCfgAddFile(s, "etc/boot-fail-wait", rb);
   fwCfgAddI32(s, FW_CFG_ID, FW_CFG_VERSION | (s.dmaEnabled ? FW_CFG_VERSION_DMA : 0));
+  qemuAddMachineInitDoneNotifier(s.registry, () => fwCfgMachineReady(s));
+}
+
+/**
+ * QEMU's fw_cfg_machine_ready/fw_cfg_machine_reset: the boot device list `bootorder` and, on
+ * machine types with the sorted file order, the LCHS list `bios-geometry`. qomd lists no device
+ * paths yet (no device asks for a boot index in the machines it builds by default), so both are
+ * empty, as QEMU's are then.
+ */
+function fwCfgMachineReady(s: FwCfgState): void {
+  fwCfgModifyFile(s, "bootorder", new Uint8Array(0));
+  if (!s.legacyOrder) fwCfgModifyFile(s, "bios-geometry", new Uint8Array(0));
 }
 
 function fwCfgIoRealize(s: FwCfgIoState): void {
