@@ -45,7 +45,7 @@ describe("ACPI tables through fw_cfg, as QEMU 7.2 builds them for -M pc", () => 
         const io = addressSpaceIo(inst.registry);
         for (const line of readFileSync(pre, "utf8").trim().split("\n")) {
           const [cmd, port, value] = line.split(/\s+/);
-          const size = { outb: 1, outw: 2, outl: 4 }[cmd!]!;
+          const size = ({ outb: 1, outw: 2, outl: 4 } as const)[cmd as "outb" | "outw" | "outl"];
           cpuStore(io, Number(port), Number(value), size);
         }
       }
