@@ -77,6 +77,8 @@ export interface KvmVmHandle {
   getDirtyLog(slot: number, bitmap: Uint8Array): void;
   createIrqchip(): void;
   createPit2(flags?: number): void;
+  /** KVM_REINJECT_CONTROL: whether the in-kernel PIT makes up for ticks the guest missed. */
+  reinjectControl(pitReinject: boolean): void;
   irqLine(gsi: number, level: boolean): void;
   enableCap(cap: number, args?: number[]): void;
   /** KVM_SIGNAL_MSI: > 0 delivered, 0 blocked by the guest. */

@@ -18,3 +18,12 @@ export function picSections(text: string): string[] {
 export function lapicTextFor(captured: string, x2apic: boolean): string {
   return x2apic ? captured : captured.replace(/^(ICR2\t 0x[0-9a-f]{8} cpu )(\d+) \(X2APIC ID\)/m, "$1$2 (APIC ID)");
 }
+
+/**
+ * The kernel's PIT ticks even while the VM is stopped (or not started), and its IRQ 0 edge then
+ * waits in the master 8259's IRR: whether `info pic` sees it depends on how long after the stop
+ * or reset it runs, in QEMU as in qomd. That one bit is cleared before comparing.
+ */
+export function withoutPitTick(text: string): string {
+  return text.replace(/^(pic0: irr=)([0-9a-f]{2})/m, (_m, pre: string, irr: string) => pre + (parseInt(irr, 16) & ~1).toString(16).padStart(2, "0"));
+}

@@ -49,6 +49,7 @@ class Vm : public Napi::ObjectWrap<Vm> {
   void GetDirtyLog(const Napi::CallbackInfo& info);
   void CreateIrqchip(const Napi::CallbackInfo& info);
   void CreatePit2(const Napi::CallbackInfo& info);
+  void ReinjectControl(const Napi::CallbackInfo& info);
   void IrqLine(const Napi::CallbackInfo& info);
   void EnableCap(const Napi::CallbackInfo& info);
   Napi::Value SignalMsi(const Napi::CallbackInfo& info);

@@ -24,6 +24,7 @@ Napi::Function Vm::Init(Napi::Env env) {
                          InstanceMethod<&Vm::GetDirtyLog>("getDirtyLog"),
                          InstanceMethod<&Vm::CreateIrqchip>("createIrqchip"),
                          InstanceMethod<&Vm::CreatePit2>("createPit2"),
+                         InstanceMethod<&Vm::ReinjectControl>("reinjectControl"),
                          InstanceMethod<&Vm::IrqLine>("irqLine"),
                          InstanceMethod<&Vm::EnableCap>("enableCap"),
                          InstanceMethod<&Vm::SignalMsi>("signalMsi"),
@@ -139,6 +140,15 @@ void Vm::CreatePit2(const Napi::CallbackInfo& info) {
   kvm_pit_config cfg = {};
   cfg.flags = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
   CheckErrno(info.Env(), "KVM_CREATE_PIT2", ioctl(fd, KVM_CREATE_PIT2, &cfg));
+}
+
+// reinjectControl(pitReinject): whether the in-kernel PIT delivers the ticks the guest missed
+// (KVM_REINJECT_CONTROL; on by default, off for kvm-pit's lost_tick_policy=discard).
+void Vm::ReinjectControl(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_REINJECT_CONTROL");
+  kvm_reinject_control ctl = {};
+  ctl.pit_reinject = info[0].ToBoolean().Value() ? 1 : 0;
+  CheckErrno(info.Env(), "KVM_REINJECT_CONTROL", ioctl(fd, KVM_REINJECT_CONTROL, &ctl));
 }
 
 // irqLine(gsi, level): drive an input of the in-kernel PIC/IOAPIC.

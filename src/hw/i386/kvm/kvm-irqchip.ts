@@ -8,6 +8,8 @@
  * their input lines to the kernel.
  */
 import { kvmEnabled, kvmMachineOf } from "../../../accel/kvm/kvm-machine.js";
+import { isKvmSyscallError } from "../../../accel/kvm/kvm-addon.js";
+import { QomError } from "../../../qom/error.js";
 import { getSystemMemory, memoryRegionAddSubregion } from "../../../exec/memory.js";
 import { addChild } from "../../../qom/child.js";
 import { objectNew, type QomObject } from "../../../qom/object.js";
@@ -202,10 +204,25 @@ function kvmPitIrqControl(s: KvmPitState, enable: boolean): void {
 
 /**
  * QEMU's kvm_pit_realizefn: the kernel's i8254 (KVM_CREATE_PIT2; it also answers port 0x61),
- * its `kvm-pit` ports, and the HPET's legacy-mode input.
+ * its lost tick policy (KVM_REINJECT_CONTROL), its `kvm-pit` ports, the HPET's legacy-mode
+ * input, and its handler for stop and cont.
  */
 function kvmPitRealize(s: KvmPitState): void {
-  kvmMachineOf(s.registry)?.accel.createPit();
+  const km = kvmMachineOf(s.registry);
+  km?.accel.createPit();
+  // The kernel reinjects missed ticks by default (delay); discard turns that off; the kernel
+  // cannot slew.
+  if (s.lostTickPolicy === "discard") {
+    if (km && km.accel.checkExtension("REINJECT_CONTROL") > 0) {
+      try {
+        km.accel.vm.reinjectControl(false);
+      } catch (err) {
+        throw new QomError(`Can't disable in-kernel PIT reinjection: ${isKvmSyscallError(err) ? err.description : String(err)}`);
+      }
+    }
+  } else if (s.lostTickPolicy !== "delay") {
+    throw new QomError("Lost tick policy not supported.");
+  }
   s.ioports = ioRegionNew(s, "kvm-pit", 4, {});
   s.initGpioIn((_n, level) => kvmPitIrqControl(s, level !== 0), 1);
   qemuAddVmChangeStateHandler(s.registry, (running) => kvmPitVmStateChange(s, running));
