@@ -138,6 +138,19 @@ describe.skipIf(kvmMissing !== undefined)("the same guests under tcg and kvm", (
     expect(withoutKvmLines(kvm.debug)).toEqual(withoutKvmLines(tcg.debug));
   }, 200_000);
 
+  it.skipIf(seabiosMissing !== undefined)("-smp 2: SeaBIOS wakes the second CPU (INIT and SIPI through the local APICs) under tcg, kvm and kernel-irqchip=split alike", async () => {
+    dir = mkdtempSync(join(tmpdir(), "kvm-vs-tcg-"));
+    const argv = ["-smp", "2", "-bios", SEABIOS, "-drive", `file=${rawDisk()},format=raw,if=ide,index=0`];
+    const tcg = await runGuest("tcg", argv);
+    expect(tcg.exit).toBe(67);
+    expect(tcg.debug.split("\n")).toContain("Found 2 cpu(s) max supported 2 cpu(s)");
+    for (const accel of ["kvm", "kvm,kernel-irqchip=split"]) {
+      const kvm = await runGuest(accel, argv);
+      expect({ accel, exit: kvm.exit, serial: kvm.serial }).toEqual({ accel, exit: tcg.exit, serial: tcg.serial });
+      expect(withoutKvmLines(kvm.debug)).toEqual(withoutKvmLines(tcg.debug));
+    }
+  }, 200_000);
+
   // test/guests/ioapic.asm: edge (PIT, pin 2) and level (RTC, pin 8) interrupts through the
   // IOAPIC to a local APIC; each level one needs its EOI to reach the IOAPIC. Real QEMU 7.2 prints
   // the same line and exits 67 in every one of these modes.

@@ -155,6 +155,12 @@ export class X86Cpu {
 
   halted = false;
   shutdownPending = false;
+  /**
+   * PAUSE ran: end this slice so the other vCPUs run (QEMU's helper_pause leaves the CPU loop).
+   * A spin-wait on a lock another vCPU must take would otherwise hold its slice to the end and,
+   * when the lock is free only between two instructions of one block, never let the other in.
+   */
+  yieldPending = false;
   /** The instruction just run (STI, MOV SS) holds off interrupts for one more instruction. */
   inhibitIrq = false;
   nmiPending = false;
@@ -251,6 +257,7 @@ export class X86Cpu {
     this.fpuRegs.fill(0);
     this.halted = false;
     this.shutdownPending = false;
+    this.yieldPending = false;
     this.inhibitIrq = false;
     this.nmiPending = false;
     this.nmiBlocked = false;
@@ -880,6 +887,11 @@ export class X86Cpu {
       if (this.eventPending) {
         this.eventPending = false;
         if (this.shutdownPending) return "shutdown";
+        if (this.yieldPending) {
+          this.yieldPending = false;
+          this.eventPending = true;
+          if (done > 0) return "budget";
+        }
         if (this.smiPending && !this.inSmm) {
           // QEMU's x86_cpu_exec_interrupt: an SMI comes first and ignores the STI/MOV SS shadow.
           this.smiPending = false;

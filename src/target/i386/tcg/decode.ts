@@ -8,7 +8,7 @@ import { CS, DS, EXC_GP, EXC_UD, SS } from "./constants.js";
 import { Insn } from "./insn.js";
 import type { Handler } from "./insn.js";
 import { GRP1_EB, GRP1_EV, registerAlu } from "./ops-alu.js";
-import { registerControl } from "./ops-control.js";
+import { pause, registerControl } from "./ops-control.js";
 import { registerMove } from "./ops-move.js";
 import { registerMulDiv } from "./ops-muldiv.js";
 import { registerString } from "./ops-string.js";
@@ -258,6 +258,11 @@ export function decodeInsn(c: X86Cpu, eip: number): Insn {
   if (op === 0xff && i.reg >= 2 && i.reg <= 5) i.terminates = true;
   if (op === 0x0f && level === 86) i.terminates = true;
   if (i.h === undefinedOpcode) i.terminates = true;
+  if (op === 0x90 && rep === 1) {
+    // PAUSE ends the block so the run loop can let the other vCPUs in.
+    i.h = pause;
+    i.terminates = true;
+  }
   i.len = k;
   i.next = k;
   return i;

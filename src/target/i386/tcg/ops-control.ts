@@ -88,6 +88,12 @@ const into: Handler = (c) => {
 };
 const iretH: Handler = (c, i) => iret(c, i.o32);
 
+/** PAUSE (F3 90): a spin-wait hint; the vCPU gives up the rest of its slice (see X86Cpu.yieldPending). */
+export const pause: Handler = (c) => {
+  c.yieldPending = true;
+  c.eventPending = true;
+};
+
 const hlt: Handler = (c) => {
   if (c.protectedMode() && c.cpl !== 0) c.raise(EXC_GP, 0);
   c.halt();
