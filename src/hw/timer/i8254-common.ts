@@ -16,8 +16,12 @@ export const PIT_FREQ = 1193182;
 
 /** One counter (QEMU's PITChannelState). Times are virtual-clock nanoseconds. */
 export class PitChannel {
-  /** The initial count; 0 as written means 0x10000. */
-  count = 0x10000;
+  /**
+   * The initial count; 0 as written means 0x10000. Zero until the first reset, as QEMU's zeroed
+   * PITChannelState: the HPET resets first and enables the PIT's output, which in mode 0 with
+   * count 0 is high, so IRQ 0 rises once at power-on (`info irq` counts it).
+   */
+  count = 0;
   latchedCount = 0;
   /** Which bytes of a latched count remain to be read (an RW_STATE value), 0 if none. */
   countLatched = 0;
