@@ -4,10 +4,11 @@
  * AHCI register page (`ahci`, BAR 5), the index/data pair (`ahci-idp`, I/O BAR 4), the SATA
  * and MSI capabilities.
  *
- * The HBA registers are plain state (capabilities, version and implemented ports as QEMU
- * reports them; the rest as written); command processing is the storage issue's.
+ * The generic host registers are QEMU's (capabilities, version and implemented ports; GHC and
+ * the interrupt status follow ahci_mem_write/ahci_check_irq); each port's registers and command
+ * engine are in ahci-port.ts.
  */
-import { memoryRegionInitIo, type MemoryRegion, type MemoryRegionOps } from "../../exec/memory.js";
+import { addressSpaceMemory, memoryRegionInitIo, type MemoryRegion, type MemoryRegionOps } from "../../exec/memory.js";
 import type { ObjectClass, TypeInfo } from "../../qom/type.js";
 import type { IrqState } from "../core/irq.js";
 import { allocateIrq } from "../core/irq.js";
@@ -19,6 +20,7 @@ import {
   pciAddCapability,
   pciCreateSimpleMultifunction,
   pciRegisterBar,
+  pciSetIrq,
   TYPE_PCI_DEVICE,
   type PCIDeviceClass,
 } from "../pci/pci.js";
@@ -35,7 +37,9 @@ import {
   PCI_LATENCY_TIMER,
   PCI_VENDOR_ID_INTEL,
 } from "../pci/pci-regs.js";
+import { AhciPort } from "./ahci-port.js";
 import { ideBusInit, type IDEBus } from "./ide-bus.js";
+import { IdeChannel } from "./ide-core.js";
 import { ideBusCreateDrive, type IDEDevice, type LegacyIdeDrive } from "./ide-dev.js";
 
 export const TYPE_ICH9_AHCI = "ich9-ahci";
@@ -63,6 +67,10 @@ const HOST_IRQ_STAT = 0x08;
 const HOST_PORTS_IMPL = 0x0c;
 const HOST_VERSION = 0x10;
 const HOST_CTL_RESET = 1 << 0;
+const HOST_CTL_IRQ_EN = 1 << 1;
+/** The port register blocks: 0x80 bytes each from 0x100. */
+const AHCI_PORT_REGS_START = 0x100;
+const AHCI_PORT_REGS_SIZE = 0x80;
 const HOST_CTL_AHCI_EN = 1 << 31;
 const AHCI_NUM_COMMAND_SLOTS = 31;
 const AHCI_SUPPORTED_SPEED_GEN1 = 1;
@@ -84,6 +92,26 @@ export class AHCIPCIState extends PCIDevice {
   idpIndex = 0;
   idpOffset = ICH9_IDP_INDEX;
 
+  /** The ports' register files and command engines (QEMU's AHCIDevice). */
+  readonly portStates: AhciPort[] = [];
+
+  /** QEMU's ahci_reset: the generic registers, then every port. */
+  hbaReset(): void {
+    this.regInit();
+    for (const p of this.portStates) p.hbaReset();
+    this.checkIrq();
+  }
+
+  /** QEMU's ahci_check_irq: one status bit per port with an enabled cause; INTx while GHC.IE. */
+  checkIrq(): void {
+    let stat = 0;
+    this.portStates.forEach((p, i) => {
+      if (p.interrupting) stat |= 1 << i;
+    });
+    this.regs[HOST_IRQ_STAT / 4] = stat >>> 0;
+    pciSetIrq(this, stat !== 0 && (this.regs[HOST_CTL / 4]! & HOST_CTL_IRQ_EN) !== 0 ? 1 : 0);
+  }
+
   /** QEMU's ahci_reg_init: what the HBA reports about itself. */
   regInit(): void {
     this.regs.fill(0);
@@ -99,12 +127,27 @@ export class AHCIPCIState extends PCIDevice {
     this.regs[HOST_CTL / 4] = HOST_CTL_AHCI_EN >>> 0;
   }
 
+  /** The port whose register block holds `offset`, if any. */
+  private portAt(offset: number): AhciPort | undefined {
+    if (offset < AHCI_PORT_REGS_START) return undefined;
+    return this.portStates[Math.floor((offset - AHCI_PORT_REGS_START) / AHCI_PORT_REGS_SIZE)];
+  }
+
   readReg(offset: number): number {
-    return this.regs[(offset & (AHCI_MEM_BAR_SIZE - 1)) >> 2]!;
+    offset &= AHCI_MEM_BAR_SIZE - 4;
+    const port = this.portAt(offset);
+    if (port) return port.read((offset - AHCI_PORT_REGS_START) % AHCI_PORT_REGS_SIZE);
+    return this.regs[offset >> 2]!;
   }
 
   writeReg(offset: number, value: number): void {
-    const i = (offset & (AHCI_MEM_BAR_SIZE - 1)) >> 2;
+    offset &= AHCI_MEM_BAR_SIZE - 4;
+    const port = this.portAt(offset);
+    if (port) {
+      port.write((offset - AHCI_PORT_REGS_START) % AHCI_PORT_REGS_SIZE, value);
+      return;
+    }
+    const i = offset >> 2;
     switch (offset) {
       case HOST_CAP:
       case HOST_PORTS_IMPL:
@@ -112,14 +155,16 @@ export class AHCIPCIState extends PCIDevice {
         return; // read-only
       case HOST_CTL:
         if (value & HOST_CTL_RESET) {
-          this.regInit();
+          this.hbaReset();
           return;
         }
-        // AHCI-only HBAs keep AE set.
-        this.regs[i] = (value | HOST_CTL_AHCI_EN) >>> 0;
+        // Only IE (and HR) are writable; AHCI-only HBAs keep AE set.
+        this.regs[i] = ((value & 0x3) | HOST_CTL_AHCI_EN) >>> 0;
+        this.checkIrq();
         return;
       case HOST_IRQ_STAT:
-        this.regs[i] = (this.regs[i]! & ~value) >>> 0;
+        // Write-one-to-clear, but a port whose cause is still enabled sets its bit again.
+        this.checkIrq();
         return;
       default:
         this.regs[i] = value >>> 0;
@@ -162,8 +207,12 @@ function ich9AhciRealize(dev: PCIDevice): void {
   s.regInit();
   s.portIrqs = [];
   for (let i = 0; i < AHCI_NUM_PORTS; i++) {
-    s.ports.push(ideBusInit(s.registry, s, i, 1));
+    const bus = ideBusInit(s.registry, s, i, 1);
+    s.ports.push(bus);
     s.portIrqs.push(allocateIrq(s.registry, undefined, i));
+    // The HBA masters the machine's memory (the address space whose RAM writes the CPUs watch).
+    const unit = new IdeChannel(bus).ifs[0];
+    s.portStates.push(new AhciPort(i, unit, () => addressSpaceMemory(s.registry), () => s.checkIrq()));
   }
   const c = s.config;
   c[PCI_CLASS_PROG] = AHCI_PROGMODE_MAJOR_REV_1;
@@ -188,6 +237,7 @@ function ich9AhciRealize(dev: PCIDevice): void {
 
 function ich9AhciExit(dev: PCIDevice): void {
   const s = dev as AHCIPCIState;
+  s.portStates.length = 0;
   for (const bus of s.ports.splice(0)) bus.unparent();
   for (const irq of s.portIrqs.splice(0)) irq.unref();
 }
@@ -196,7 +246,7 @@ function ich9AhciClassInit(k: ObjectClass): void {
   const pc = k as PCIDeviceClass;
   pc.pciRealize = ich9AhciRealize;
   pc.exit = ich9AhciExit;
-  pc.pciReset = (d) => (d as AHCIPCIState).regInit();
+  pc.pciReset = (d) => (d as AHCIPCIState).hbaReset();
   pc.vendorId = PCI_VENDOR_ID_INTEL;
   pc.deviceId = PCI_DEVICE_ID_INTEL_82801IR;
   pc.revision = 0x02;
