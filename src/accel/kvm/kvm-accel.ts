@@ -15,8 +15,14 @@ const SPLIT_IOAPIC_PINS = 24;
 /** Words a GSI route takes in the addon's KVM_SET_GSI_ROUTING table. */
 const ROUTE_WORDS = 6;
 
-/** Where QEMU puts the EPT identity map and the real-mode TSS KVM needs on VMX without unrestricted guest. */
-const IDENTITY_MAP_ADDR = 0xfeffc000;
+/**
+ * Where QEMU puts the EPT identity map and the real-mode TSS KVM needs on VMX without unrestricted
+ * guest: 4 pages below the BIOS, which the firmware must be told to keep (an e820 reserved entry,
+ * the first of the table since QEMU adds it when the accelerator starts).
+ */
+export const KVM_IDENTITY_MAP_ADDR = 0xfeffc000;
+export const KVM_IDENTITY_MAP_SIZE = 0x4000;
+const IDENTITY_MAP_ADDR = KVM_IDENTITY_MAP_ADDR;
 const TSS_ADDR = IDENTITY_MAP_ADDR + 0x1000;
 
 export type CpuidRegs = [eax: number, ebx: number, ecx: number, edx: number];

@@ -29,7 +29,8 @@ import { ioapicInit } from "../intc/ioapic.js";
 import { ioapicUseKvmSplit } from "./kvm/ioapic-kvm-split.js";
 import { HPET_LEGACY_PIT_INT, HPET_LEGACY_RTC_INT, hpetMmioMap, TYPE_HPET, type HpetState } from "../timer/hpet.js";
 import { i8254PitInit } from "../timer/i8254.js";
-import { kvmIrqchipIsSplit, kvmPicInKernel } from "../../accel/kvm/kvm-machine.js";
+import { kvmEnabled, kvmIrqchipIsSplit, kvmPicInKernel } from "../../accel/kvm/kvm-machine.js";
+import { KVM_IDENTITY_MAP_ADDR, KVM_IDENTITY_MAP_SIZE } from "../../accel/kvm/kvm-accel.js";
 import { kvmclockCreate, kvmI8259Init, kvmIoapicInit, kvmPitInit } from "./kvm/kvm-irqchip.js";
 import { FW } from "../../target/i386/cpu-features.js";
 import { mc146818RtcInit } from "../rtc/mc146818rtc.js";
@@ -42,7 +43,7 @@ import { port92ConnectA20, TYPE_PORT92, type Port92State } from "./port92.js";
 import { serialHdsIsaInit } from "../char/serial-isa.js";
 import { parallelHdsIsaInit } from "../char/parallel.js";
 import type { FwCfgIoState } from "../nvram/fw-cfg.js";
-import { fwCfgAddOptionRoms, fwCfgArchCreate, pcAdvertisesAmdHtHole, pcE820Entries } from "./fw-cfg.js";
+import { E820_RESERVED, type E820Entry, fwCfgAddOptionRoms, fwCfgArchCreate, pcAdvertisesAmdHtHole, pcE820Entries } from "./fw-cfg.js";
 import { machineX86Cpus } from "../../softmmu/x86-vcpus.js";
 import { pcCmosInit } from "./pc-cmos.js";
 import { pcFirmwareTablesInit } from "./firmware-tables.js";
@@ -135,7 +136,7 @@ export function pcMemoryInit(ms: PCMachineState, ram: MemoryRegion, romMemory: M
     bootCpus: x86BootCpus(ms),
     apicIdLimit,
     ramSize: ms.ramSize,
-    e820: pcE820Entries(split.below, split.above, amdHtHole(ms)),
+    e820: [...kvmE820Entries(ms), ...pcE820Entries(split.below, split.above, amdHtHole(ms))],
     info: { graphics: ms.enableGraphics },
   });
   fwCfgAddOptionRoms(fwCfg, ms);
@@ -192,6 +193,11 @@ function pcSuperioInit(ms: PCMachineState, bus: IsaBus, createFdctrl: boolean, n
   // Both pulse the CPU's reset line: a guest reset (QEMU's qemu_system_reset_request).
   i8042.onSystemReset = () => qemuSystemResetRequest(ms.registry, "guest-reset");
   port92.onSystemReset = () => qemuSystemResetRequest(ms.registry, "guest-reset");
+}
+
+/** What kvm_arch_init adds to the e820 table on kvm: its identity map and TSS pages, reserved. */
+function kvmE820Entries(ms: PCMachineState): E820Entry[] {
+  return kvmEnabled(ms.registry) ? [{ address: KVM_IDENTITY_MAP_ADDR, length: KVM_IDENTITY_MAP_SIZE, type: E820_RESERVED }] : [];
 }
 
 /**
