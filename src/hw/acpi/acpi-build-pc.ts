@@ -29,6 +29,7 @@ import { amlIsaDevice, type IsaAmlDevice } from "./aml-isa.js";
 import type { AcpiCpu } from "./aml-cpu-hotplug.js";
 import type { PCIBus } from "../pci/pci-bus.js";
 import { qemuRegisterReset } from "../core/reset.js";
+import { memoryRegionInitRamPtr, memoryRegionSetReadonly } from "../../exec/memory.js";
 
 const ACPI_BUILD_LOADER_FILE = "etc/table-loader";
 const ACPI_BUILD_TPMLOG_FILE = "etc/tpm/log";
@@ -194,9 +195,12 @@ export function acpiSetupPc(ms: PCMachineState, fwCfg: FwCfgState): void {
       into.set(from.subarray(0, into.length));
     }
   };
-  fwCfgAddFileCallback(fwCfg, ACPI_BUILD_TABLE_FILE, first.tables, { selectCb: update });
-  fwCfgAddFileCallback(fwCfg, ACPI_BUILD_RSDP_FILE, first.rsdp, { selectCb: update });
-  fwCfgAddFileCallback(fwCfg, ACPI_BUILD_LOADER_FILE, first.loader, { selectCb: update });
+  // QEMU keeps each blob in a read-only RAM region of the fw_cfg device (acpi_add_rom_blob), which
+  // the QOM tree shows as `/machine/fw_cfg/\x2from@<file>[0]`; the fw_cfg file reads that RAM.
+  for (const [file, data] of [[ACPI_BUILD_TABLE_FILE, first.tables], [ACPI_BUILD_LOADER_FILE, first.loader], [ACPI_BUILD_RSDP_FILE, first.rsdp]] as const) {
+    memoryRegionSetReadonly(memoryRegionInitRamPtr(fwCfg, `/rom@${file}`, data.length, data), true);
+    fwCfgAddFileCallback(fwCfg, file, data, { selectCb: update });
+  }
   // The TPM event log, empty without a TPM (QEMU adds it all the same).
   fwCfgAddFile(fwCfg, ACPI_BUILD_TPMLOG_FILE, new Uint8Array(0));
   qemuRegisterReset(ms.registry, () => (patched = false));
