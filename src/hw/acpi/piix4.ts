@@ -20,7 +20,7 @@ import { boolProperty, intProperty } from "../../qom/property.js";
 import type { QomObject } from "../../qom/object.js";
 import type { InterfaceClass, ObjectClass, TypeInfo } from "../../qom/type.js";
 import { TYPE_HOTPLUG_HANDLER, type HotplugHandlerClass } from "../core/hotplug.js";
-import type { IrqState } from "../core/irq.js";
+import { setIrq, type IrqState } from "../core/irq.js";
 import { defineProp, propKinds } from "../core/qdev-properties.js";
 import { qdevRealizeAndUnref } from "../core/qdev-realize.js";
 import type { DeviceState } from "../core/qdev.js";
@@ -41,6 +41,7 @@ import { TYPE_ACPI_DEVICE_IF } from "./acpi-interface.js";
 import {
   acpiPm1CntInit,
   acpiPm1CntReset,
+  acpiPm1CntUpdate,
   acpiPm1EvtInit,
   acpiPm1EvtPowerDown,
   acpiPm1EvtReset,
@@ -53,6 +54,7 @@ import {
 } from "./core.js";
 import { qemuRegisterPowerdownNotifier, qemuSystemShutdownRequest } from "../../softmmu/runstate.js";
 import { fwCfgAddFile, fwCfgFind } from "../nvram/fw-cfg.js";
+import { apmInit } from "../isa/apm.js";
 
 export const TYPE_PIIX4_PM = "PIIX4_PM";
 
@@ -61,7 +63,6 @@ const ACPI_DISABLE = 0xf0;
 const GPE_BASE = 0xafe0;
 const GPE_LEN = 4;
 const SCI_INT = 9;
-const ACPI_PORT_SMI_CMD = 0xb2;
 const PIIX4_CPU_HOTPLUG_IO_BASE = 0xaf00;
 const ACPI_GPE_PROC_LEN = 32;
 /** The PM I/O base register (PMBA) and its enable bit (PMIOSE at 0x80). */
@@ -149,8 +150,13 @@ function piix4PmRealize(dev: PCIDevice): void {
   c[0x09] = 0x00;
   c[0x3d] = 0x01; // INTA
 
-  // APM control/status ports.
-  memoryRegionAddSubregion(io, ACPI_PORT_SMI_CMD, memoryRegionInitIo(s, undefined, s, "apm-io", 2));
+  // APM control/status ports (QEMU's apm_ctrl_changed): ACPI enable/disable, else an SMI when
+  // APMC_EN (config 0x5b bit 1) is set.
+  apmInit(s, io, (value) => {
+    if (s.ar) acpiPm1CntUpdate(s.ar, value === ACPI_ENABLE, value === ACPI_DISABLE);
+    if (value === ACPI_ENABLE || value === ACPI_DISABLE) return;
+    if (s.config[0x5b]! & (1 << 1)) setIrq(s.smiIrq, 1);
+  });
   // Without SMM the firmware must not try to enter it: mark SMM as already initialised.
   if (!s.smmEnabled) c[0x5b] = 0x02;
 

@@ -49,7 +49,7 @@ import { pcCmosInit } from "./pc-cmos.js";
 import { pcFirmwareTablesInit } from "./firmware-tables.js";
 import type { RtcState } from "../rtc/mc146818rtc.js";
 import { loadFirmware } from "./pc-firmware.js";
-import { x86MachineIsSmmEnabled } from "./x86-smm.js";
+import { x86MachineIsSmmEnabled, x86RaiseSmiFirstCpu } from "./x86-smm.js";
 import { x86BootCpus, x86CpuApicIdFromIndex, x86CpusInit } from "./x86-cpu.js";
 import { pcVgaInit } from "../display/vga-interface.js";
 import { i440fxInit } from "../pci-host/i440fx.js";
@@ -393,7 +393,7 @@ export function pcInit1(ms: PCMachineState, hostType: string | undefined, pciTyp
   }
   if (pciBus && ms.acpi !== "off") {
     // QEMU's pc_acpi_smi_interrupt: an SMI for the first CPU.
-    const smiIrq = allocateIrq(ms.registry, (_n, level) => (ms.smiPending = level !== 0 || ms.smiPending), 0);
+    const smiIrq = allocateIrq(ms.registry, (_n, level) => level && x86RaiseSmiFirstCpu(ms.registry), 0);
     const pm = piix4PmInit(pciBus, {
       devfn: piix3Devfn + 3,
       smbIoBase: 0xb100,

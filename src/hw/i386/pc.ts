@@ -54,8 +54,6 @@ export class PCMachineState extends X86MachineState {
   backends: BoardBackends = { serial: [], parallel: [], floppy: [] };
   /** The legacy IDE drives (-hda … -hdd, -cdrom, if=ide), by drive index 0–3. */
   ideDrives: Array<LegacyIdeDrive | undefined> = [];
-  /** An SMI was raised for the first CPU (QEMU's pc_acpi_smi_interrupt). */
-  smiPending = false;
   /** The parsed -cpu option (+feat/-feat and property settings) the board's CPUs get. */
   cpuOption: ParsedX86CpuOption | undefined;
   /** Where the board's warnings go (QEMU's warn_report). */

@@ -50,3 +50,8 @@ export function x86RaiseSmi(registry: TypeRegistry, broadcast: boolean): void {
   const target = (current && cpus.find((c) => c.apic === current)) ?? cpus[0];
   target?.interrupt(CPU_INTERRUPT_SMI);
 }
+
+/** QEMU's pc_acpi_smi_interrupt: PIIX4's SMI line goes to the first CPU. */
+export function x86RaiseSmiFirstCpu(registry: TypeRegistry): void {
+  x86CpuInterruptsList(registry)[0]?.interrupt(CPU_INTERRUPT_SMI);
+}

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadKvmAddon } from "../../../src/accel/kvm/kvm-addon.js";
-import { runQ35Disk, seabiosMissing } from "../../helpers/q35-guest-run.js";
+import { runDiskGuest, seabiosMissing } from "../../helpers/disk-guest-run.js";
 import { startProcess } from "../../integration/helpers.js";
 import { kvmSkipReason } from "./guest-harness.js";
 
@@ -56,8 +56,8 @@ function withoutKvmLines(log: string): string[] {
 describe.skipIf(kvmMissing !== undefined)("-M q35 under kvm", () => {
   it.skipIf(seabiosMissing !== undefined)("SeaBIOS boots the test disk as under tcg (SMM skipped, as QEMU does without KVM SMM)", async () => {
     dir = mkdtempSync(join(tmpdir(), "kvm-q35-"));
-    const tcg = await runQ35Disk(dir, "q35", "tcg");
-    const kvm = await runQ35Disk(dir, "q35", "kvm");
+    const tcg = await runDiskGuest(dir, "q35", "tcg");
+    const kvm = await runDiskGuest(dir, "q35", "kvm");
     expect(tcg.exit).toBe(67);
     expect(kvm.exit).toBe(67);
     expect(kvm.serial).toBe(tcg.serial);
@@ -67,7 +67,7 @@ describe.skipIf(kvmMissing !== undefined)("-M q35 under kvm", () => {
 
   it.skipIf(seabiosMissing !== undefined)("-smp 2: both CPUs found, the same boot", async () => {
     dir = mkdtempSync(join(tmpdir(), "kvm-q35-"));
-    const kvm = await runQ35Disk(dir, "q35", "kvm", ["-smp", "2"]);
+    const kvm = await runDiskGuest(dir, "q35", "kvm", ["-smp", "2"]);
     expect(kvm.exit).toBe(67);
     expect(kvm.debug).toContain("Found 2 cpu(s) max supported 2 cpu(s)\n");
     expect(kvm.serial).toContain("qomd guest: hello from the boot sector\r\n");

@@ -1,5 +1,5 @@
 /**
- * Runs the test disk on a q35 machine built in this process (the MachineRuntime that `qomd run`
+ * Runs the test disk on a PC machine (pc or q35) built in this process (the MachineRuntime that `qomd run`
  * and the daemon's workers use), so a test can look at the vCPUs afterwards as well as at COM1,
  * SeaBIOS's debug log and the isa-debug-exit status.
  */
@@ -12,7 +12,7 @@ const GUESTS = join(import.meta.dirname, "../guests");
 export const SEABIOS = "/usr/share/seabios/bios-256k.bin";
 export const seabiosMissing = existsSync(SEABIOS) ? undefined : `${SEABIOS} (apt-get install seabios)`;
 
-export interface Q35Outcome {
+export interface DiskGuestOutcome {
   exit: number | undefined;
   serial: string;
   debug: string;
@@ -23,7 +23,7 @@ export interface Q35Outcome {
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "latin1") : "");
 
 /** Boots the hello disk with `-M machine` under `accel` in `dir` until isa-debug-exit (bounded). */
-export async function runQ35Disk(dir: string, machine: string, accel: string, extra: string[] = []): Promise<Q35Outcome> {
+export async function runDiskGuest(dir: string, machine: string, accel: string, extra: string[] = []): Promise<DiskGuestOutcome> {
   const tag = `${machine}-${accel}`.replace(/[,=]/g, "_");
   const disk = join(dir, `${tag}.img`);
   copyFileSync(join(GUESTS, "hello-boot.bin"), disk);
