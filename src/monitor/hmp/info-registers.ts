@@ -76,7 +76,7 @@ export function infoRegisters(index: number, s: X86CpuState): string[] {
     `EAX=${hex(s.eax, 8)} EBX=${hex(s.ebx, 8)} ECX=${hex(s.ecx, 8)} EDX=${hex(s.edx, 8)}`,
     `ESI=${hex(s.esi, 8)} EDI=${hex(s.edi, 8)} EBP=${hex(s.ebp, 8)} ESP=${hex(s.esp, 8)}`,
     `EIP=${hex(s.eip, 8)} EFL=${hex(ef, 8)} [${f(0x400, "D")}${f(0x800, "O")}${f(0x80, "S")}${f(0x40, "Z")}${f(0x10, "A")}${f(0x4, "P")}${f(0x1, "C")}] ` +
-      `CPL=${s.cpl} II=0 A20=${s.a20 ? 1 : 0} SMM=0 HLT=${s.halted ? 1 : 0}`,
+      `CPL=${s.cpl} II=0 A20=${s.a20 ? 1 : 0} SMM=${s.smm ? 1 : 0} HLT=${s.halted ? 1 : 0}`,
   ];
   for (const [name, seg] of [["ES", s.es], ["CS", s.cs], ["SS", s.ss], ["DS", s.ds], ["FS", s.fs], ["GS", s.gs], ["LDT", s.ldt], ["TR", s.tr]] as const) {
     lines.push(segLine(name, seg, pe));

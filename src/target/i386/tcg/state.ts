@@ -29,6 +29,8 @@ export interface CpuState {
   cpl: number;
   halted: boolean;
   a20: boolean;
+  /** In System Management Mode (read-only here: `info registers` shows it; restoring ignores it). */
+  smm?: boolean;
   /** MSR index → value as a decimal string (bigint is not JSON). */
   msrs: Record<string, string>;
   fpu: { cw: number; sw: number; tw: number; top: number; regs: number[] };
@@ -58,6 +60,7 @@ export function captureState(c: X86Cpu): CpuState {
     cpl: c.cpl,
     halted: c.halted,
     a20: c.a20Enabled,
+    smm: c.inSmm,
     msrs,
     fpu: { cw: c.fpuCw, sw: c.fpuSw, tw: c.fpuTw, top: c.fpuTop, regs: Array.from(c.fpuRegs) },
     tsc: c.instructions + c.tscOffset,

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { RamOnlyBus } from "../../../../src/target/i386/tcg/bus.js";
 import { CS, SS } from "../../../../src/target/i386/tcg/constants.js";
 import { X86Cpu } from "../../../../src/target/i386/tcg/cpu.js";
+import { infoRegisters } from "../../../../src/monitor/hmp/info-registers.js";
 
 const RSM = [0x0f, 0xaa];
 /** mov dword [cs:off], imm32 (16-bit addressing). */
@@ -98,6 +99,18 @@ describe("tcg SMM", () => {
     cpu.run(1); // RSM, then the latched SMI at once
     expect(cpu.inSmm).toBe(true);
     expect(cpu.smiCount).toBe(2);
+  });
+
+  it("the captured state says SMM, and `info registers` shows SMM=1 as QEMU's does", () => {
+    const { bus, cpu } = machine();
+    bus.ram.set([0xf4], 0x38000);
+    cpu.injectSmi();
+    cpu.run(5);
+    const s = cpu.getState();
+    expect(s.smm).toBe(true);
+    expect(infoRegisters(0, s).join("\n")).toMatch(/ SMM=1 HLT=1$/m);
+    cpu.reset();
+    expect(infoRegisters(0, cpu.getState()).join("\n")).toMatch(/ SMM=0 HLT=0$/m);
   });
 
   it("RSM outside SMM is #UD", () => {
