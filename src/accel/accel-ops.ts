@@ -27,6 +27,11 @@ export interface VmOps {
   /** INTA cycle: the vector of the interrupt being taken (called only when the vCPU takes it). */
   acknowledgeInterrupt?(): number;
   /**
+   * The userspace local APIC (kvm with kernel-irqchip=off) raised an NMI: true once per NMI, which
+   * the vCPU then queues (KVM_NMI). Under tcg the CPU takes NMIs itself.
+   */
+  takeNmi?(): boolean;
+  /**
    * kvm with kernel-irqchip=split: a local APIC in the kernel retired level-triggered `vector`,
    * which the userspace IOAPIC sent (KVM_EXIT_IOAPIC_EOI; QEMU's ioapic_eoi_broadcast).
    */

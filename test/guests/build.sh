@@ -11,3 +11,4 @@ nasm -f bin -DPORT92 reset.asm -o reset-port92-bios.bin
 nasm -f bin -DKBD reset.asm -o reset-kbd-bios.bin
 nasm -f bin -DTRIPLE reset.asm -o reset-triple-bios.bin
 nasm -f bin ioapic.asm -o ioapic-bios.bin
+nasm -f bin nmi.asm -o nmi-bios.bin

@@ -105,6 +105,11 @@ export class KvmVcpu implements Vcpu {
     const userIrq = this.opts.userspacePic && this.ops.hasInterrupt !== undefined;
     for (;;) {
       if (userIrq) {
+        // QEMU's kvm_arch_pre_run: an NMI the userspace APIC raised is queued in the kernel.
+        if (this.ops.takeNmi?.()) {
+          this.h.nmi();
+          this.halted = false;
+        }
         if (this.halted) {
           // Only an interrupt the guest accepts (IF set) ends HLT.
           if (!(this.ops.hasInterrupt?.() && this.ifFlag(this.view))) return { reason: "halted" };

@@ -4,7 +4,7 @@
  * memory map, one KvmVcpu per realized X86CPU with CPUID from that CPU's model limited to what
  * KVM supports, and the interrupt path:
  *  - kernel-irqchip=on: the PIC, IOAPIC, PIT and local APICs are the kernel's; the board built
- *    their kvm-* models (src/hw/i386/kvm/kvm-irqchip.ts) and its GSI lines drive the kernel's
+ *    their kvm-* models (src/hw/i386/kvm/kvm-irqchip.ts), whose input lines drive the kernel's
  *    controllers with KVM_IRQ_LINE.
  *  - kernel-irqchip=split: the local APICs are the kernel's; the userspace IOAPIC signals them
  *    through MSI routes (src/hw/intc/ioapic-kvm-split.ts) and hears their EOIs of its
@@ -15,7 +15,6 @@
  */
 import { addressSpaceIo, addressSpaceMemory } from "../../exec/memory.js";
 import type { MachineState } from "../../hw/core/machine.js";
-import { isaBusOf } from "../../hw/isa/isa-bus.js";
 import { x86CpuInterruptsList, x86CpuInterruptsNew, type X86CpuInterrupts } from "../../hw/i386/x86-intr.js";
 import type { TypeRegistry } from "../../qom/type.js";
 import type { X86CPU } from "../../target/i386/cpu.js";
@@ -86,13 +85,9 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     const m = cpuid(st, leaf, subleaf, {});
     return kvmCpuid([m.eax, m.ebx, m.ecx, m.edx], regs, leaf, subleaf);
   };
+  // With the kernel's PIC and IOAPIC the board's GSI lines reach them through the kvm-i8259 and
+  // kvm-ioapic models (src/hw/i386/pc-init.ts pcGsiCreate, QEMU's kvm_pc_gsi_handler).
   const picInKernel = accel.inKernelIrqchip && !accel.irqchipSplit;
-  if (picInKernel) {
-    // QEMU's kvm_pc_gsi_handler: every GSI the board raises goes to the kernel's PIC and IOAPIC.
-    for (const line of isaBusOf(registry)?.irqs ?? []) {
-      line.handler = (n, level) => accel.setIrq(n, level !== 0);
-    }
-  }
   const existing = x86CpuInterruptsList(registry);
   const vcpus: X86KvmVcpu[] = cpus.map((cpu, index) => {
     const intr = existing[index] ?? x86CpuInterruptsNew(registry, cpu.apic);

@@ -181,7 +181,7 @@ export function cpuStore(as: AddressSpace, addr: number, value: number, size: Ac
 export function addressSpaceVmOps(
   memory: AddressSpace,
   io: AddressSpace,
-  interrupts?: { hasInterrupt(): boolean; acknowledgeInterrupt(): number },
+  interrupts?: { hasInterrupt(): boolean; acknowledgeInterrupt(): number; takeNmi?(): boolean },
 ): VmOps {
   const ops: VmOps = {
     pioRead: (port, size) => cpuLoad(io, port, size),
@@ -192,6 +192,7 @@ export function addressSpaceVmOps(
   if (interrupts) {
     ops.hasInterrupt = () => interrupts.hasInterrupt();
     ops.acknowledgeInterrupt = () => interrupts.acknowledgeInterrupt();
+    if (interrupts.takeNmi) ops.takeNmi = () => interrupts.takeNmi?.() ?? false;
   }
   return ops;
 }

@@ -81,17 +81,22 @@ export interface GsiState {
   ioapicIrq: Array<IrqState | undefined>;
 }
 
-/** QEMU's pc_gsi_create: 24 GSI lines fanning out to the PIC (0-15) and the IOAPIC. */
+/**
+ * QEMU's pc_gsi_create: 24 GSI lines fanning out to the PIC (0-15) and the IOAPIC. With the
+ * kernel's PIC and IOAPIC (kvm_pc_gsi_handler) GSIs 0-15 go to the kvm-i8259 lines only, since
+ * the kernel routes each to both chips itself; the others to the kvm-ioapic.
+ */
 export function pcGsiCreate(ms: PCMachineState): { gsi: IrqState[]; state: GsiState } {
   const state: GsiState = { i8259Irq: [], ioapicIrq: [] };
   const gsi: IrqState[] = [];
+  const kernelChips = kvmPicInKernel(ms.registry);
   for (let n = 0; n < GSI_NUM_PINS; n++) {
     gsi.push(
       allocateIrq(
         ms.registry,
         (line, level) => {
           if (line < ISA_NUM_IRQS) setIrq(state.i8259Irq[line], level);
-          setIrq(state.ioapicIrq[line], level);
+          if (!kernelChips || line >= ISA_NUM_IRQS) setIrq(state.ioapicIrq[line], level);
         },
         n,
       ),

@@ -39,6 +39,8 @@ const KBD_STAT_MOUSE_OBF = 0x20;
 const KBD_MODE_KBD_INT = 0x01;
 const KBD_MODE_MOUSE_INT = 0x02;
 const KBD_MODE_SYS = 0x04;
+/** Command 0xad sets it, 0xae clears it: while set the keyboard's IRQ stays low (QEMU 7.2's kbd_update_irq_lines). */
+const KBD_MODE_DISABLE_KBD = 0x10;
 // Output port bits.
 const KBD_OUT_RESET = 0x01;
 const KBD_OUT_A20 = 0x02;
@@ -78,7 +80,7 @@ function kbdUpdateIrq(s: I8042State): void {
       s.status |= KBD_STAT_MOUSE_OBF;
       s.outport |= KBD_OUT_MOUSE_OBF;
       if (s.mode & KBD_MODE_MOUSE_INT) irqMouse = 1;
-    } else if (s.mode & KBD_MODE_KBD_INT) {
+    } else if (s.mode & KBD_MODE_KBD_INT && !(s.mode & KBD_MODE_DISABLE_KBD)) {
       irqKbd = 1;
     }
   }
@@ -157,10 +159,12 @@ function writeCommand(s: I8042State, val: number): void {
       reply(s, 0x00);
       break;
     case 0xad:
-      s.mode |= 0x10;
+      s.mode |= KBD_MODE_DISABLE_KBD;
+      kbdUpdateIrq(s);
       break;
     case 0xae:
-      s.mode &= ~0x10;
+      s.mode &= ~KBD_MODE_DISABLE_KBD;
+      kbdUpdateIrq(s);
       break;
     case 0xc0:
       reply(s, 0x00);
