@@ -7,9 +7,11 @@
  * block backend come from the IDE core. Commands complete synchronously: the data moves through
  * the command table's PRDT with the machine's memory, then the FISes are posted and PxCI clears.
  * Disks take IDENTIFY, READ/WRITE DMA (and EXT), READ/WRITE SECTORS (and EXT) as PIO, and the
- * housekeeping commands; ATAPI devices (CD-ROM) refuse everything (not modelled yet).
+ * housekeeping commands; ATAPI devices (CD-ROM) take IDENTIFY PACKET DEVICE and the PACKET
+ * commands of ahci-atapi.ts.
  */
 import type { AddressSpace } from "../../exec/address-space.js";
+import { AtapiSense, atapiCommand, atapiIdentify } from "./ahci-atapi.js";
 import { IdeUnitState } from "./ide-core.js";
 
 // Port registers (offsets in the port's 0x80-byte block).
@@ -58,7 +60,10 @@ const FIS_PIO_SETUP = 0x5f;
 
 // Command header / table.
 const CMD_HDR_SIZE = 32;
+const CMD_TBL_ACMD = 0x40;
 const CMD_TBL_PRDT = 0x80;
+/** ATAPI interrupt reason in the sector count: I/O and C/D set when a packet command ends. */
+const ATAPI_INT_REASON_IO_CD = 0x3;
 const PRDT_ENTRY_SIZE = 16;
 const AHCI_CMD_WRITE = 1 << 6;
 
@@ -105,6 +110,8 @@ export class AhciPort {
   /** The device's status and error registers (QEMU keeps them in the IDE state). */
   private status = 0;
   private error = 0;
+  /** An ATAPI device's sense data (kept until the next error, as QEMU's). */
+  private readonly sense = new AtapiSense();
   /** Registers the last D2H FIS reports (the device's side of the task file). */
   private tf: TaskFile = { command: 0, feature: 0, sector: 1, lcyl: 0, hcyl: 0, select: 0xa0, hobSector: 0, hobLcyl: 0, hobHcyl: 0, nsector: 1 };
 
@@ -291,7 +298,7 @@ export class AhciPort {
       hobSector: fis[8]!, hobLcyl: fis[9]!, hobHcyl: fis[10]!, nsector: fis[12]! | (fis[13]! << 8),
     };
     this.tf = t;
-    const moved = this.execute(t, prdt, (opts & AHCI_CMD_WRITE) !== 0);
+    const moved = this.isCd && this.present ? this.executeAtapi(t, prdt, tbl) : this.execute(t, prdt, (opts & AHCI_CMD_WRITE) !== 0);
     // The byte count the HBA moved (PRDBC), then the completion FIS with its interrupt.
     mem.write(hdrAddr + 4, moved, 4);
     this.writeD2h(true);
@@ -350,6 +357,42 @@ export class AhciPort {
         abort();
         return 0;
     }
+  }
+
+  /** One ATA command for an ATAPI device; returns the bytes moved through the PRDT. */
+  private executeAtapi(t: TaskFile, prdt: Prd[], tbl: number): number {
+    const u = this.unit;
+    switch (t.command) {
+      case 0xa1: { // IDENTIFY PACKET DEVICE (PIO in)
+        atapiIdentify(u, u.ioBuffer);
+        this.status = READY_STAT | SEEK_STAT | DRQ_STAT;
+        this.error = 0;
+        this.writePioSetup(SECTOR_SIZE);
+        const n = this.toGuest(prdt, u.ioBuffer.subarray(0, SECTOR_SIZE));
+        this.status = READY_STAT | SEEK_STAT;
+        return n;
+      }
+      case 0xa0: { // PACKET
+        const cdb = new Uint8Array(16);
+        this.memory().readBytes(tbl + CMD_TBL_ACMD, cdb);
+        const r = atapiCommand(u, this.sense, cdb);
+        this.status = r.status;
+        this.error = r.error;
+        t.nsector = (t.nsector & ~7) | ATAPI_INT_REASON_IO_CD;
+        return r.data ? this.toGuest(prdt, r.data) : 0;
+      }
+      case 0xec: // IDENTIFY DEVICE: refused, with the packet signature in the registers
+        Object.assign(t, { sector: 1, nsector: 1, lcyl: 0x14, hcyl: 0xeb });
+        break;
+      case 0xef: // SET FEATURES
+      case 0x08: // DEVICE RESET
+        this.status = READY_STAT | SEEK_STAT;
+        this.error = 0;
+        return 0;
+    }
+    this.status = READY_STAT | ERR_STAT;
+    this.error = ABRT_ERR;
+    return 0;
   }
 
   /** READ/WRITE (DMA or PIO, 28- or 48-bit LBA) between the backend and the PRDT. */
