@@ -18,6 +18,12 @@ import { ACPI_PCIHP_ADDR_PIIX4, ACPI_PCIHP_SIZE } from "./pcihp.js";
 import { PCIDevice } from "../pci/pci.js";
 import { TYPE_PIIX3_DEVICE } from "../isa/piix3.js";
 import { isaBusOf } from "../isa/isa-bus.js";
+import { I8042State } from "../input/pckbd.js";
+import { IsaFdcState } from "../block/fdc.js";
+import { RtcState } from "../rtc/mc146818rtc.js";
+import { IsaSerialState } from "../char/serial-isa.js";
+import { IsaParallelState } from "../char/parallel.js";
+import type { DeviceState } from "../core/qdev.js";
 import { BiosLinker } from "./bios-linker-loader.js";
 import {
   ACPI_BUILD_RSDP_FILE, ACPI_BUILD_TABLE_FILE, Blob, buildFacs, buildFadtRev1, buildHpet, buildMadt, buildRsdp, buildRsdt, buildWaet,
@@ -34,8 +40,8 @@ import { memoryRegionInitRamPtr, memoryRegionSetReadonly } from "../../exec/memo
 const ACPI_BUILD_LOADER_FILE = "etc/table-loader";
 const ACPI_BUILD_TPMLOG_FILE = "etc/tpm/log";
 /** The tables blob is padded to this so its size stays put across rebuilds and migration. */
-const ACPI_BUILD_TABLE_SIZE = 0x20000;
-const ACPI_BUILD_ALIGN_SIZE = 0x1000;
+export const ACPI_BUILD_TABLE_SIZE = 0x20000;
+export const ACPI_BUILD_ALIGN_SIZE = 0x1000;
 const PIIX4_CPU_HOTPLUG_IO_BASE = 0xaf00;
 const GPE_BASE = 0xafe0;
 const GPE_LEN = 4;
@@ -48,36 +54,19 @@ export interface AcpiBuildResult {
   loader: Uint8Array;
 }
 
-function find(ms: PCMachineState, type: string): QomObject | undefined {
+export function find(ms: PCMachineState, type: string): QomObject | undefined {
   return resolvePathType(objectGetRoot(ms.registry), "", type).obj;
 }
 
 /** The ISA devices with AML, in QEMU's bus order (newest first). */
-function isaDevices(ms: PCMachineState): IsaAmlDevice[] {
-  const bus = isaBusOf(ms.registry);
+export function isaDevices(ms: PCMachineState): IsaAmlDevice[] {
   const out: IsaAmlDevice[] = [];
-  for (const { dev } of bus?.kids ?? []) {
-    const d = dev as unknown as Record<string, unknown>;
-    const num = (k: string) => Number(d[k]);
-    switch (dev.typeName) {
-      case "i8042":
-        out.push({ kind: "i8042", kbdIrq: num("kbdIrq"), mouseIrq: num("mouseIrq") });
-        break;
-      case "isa-fdc": {
-        const state = d["state"] as { drives: Array<{ drive: string }> };
-        out.push({ kind: "fdc", driveTypes: state.drives.map((x) => x.drive) });
-        break;
-      }
-      case "mc146818rtc":
-        out.push({ kind: "rtc", iobase: num("ioBase"), irq: num("isairq") });
-        break;
-      case "isa-serial":
-        out.push({ kind: "serial", index: num("index"), iobase: num("iobase"), irq: num("isairq") });
-        break;
-      case "isa-parallel":
-        out.push({ kind: "parallel", index: num("index"), iobase: num("iobase"), irq: num("isairq") });
-        break;
-    }
+  for (const { dev } of isaBusOf(ms.registry)?.kids ?? []) {
+    if (dev instanceof I8042State) out.push({ kind: "i8042", kbdIrq: dev.kbdIrq, mouseIrq: dev.mouseIrq });
+    else if (dev instanceof IsaFdcState) out.push({ kind: "fdc", driveTypes: dev.state.drives.map((x) => x.drive) });
+    else if (dev instanceof RtcState) out.push({ kind: "rtc", iobase: dev.ioBase, irq: dev.isairq });
+    else if (dev instanceof IsaSerialState) out.push({ kind: "serial", index: dev.index, iobase: dev.iobase, irq: dev.isairq });
+    else if (dev instanceof IsaParallelState) out.push({ kind: "parallel", index: dev.index, iobase: dev.iobase, irq: dev.isairq });
   }
   return out;
 }
@@ -107,7 +96,7 @@ function rootBusSlots(ms: PCMachineState, bus: PCIBus | undefined): PcDsdtInfo["
   return slots;
 }
 
-function possibleCpus(ms: PCMachineState): AcpiCpu[] {
+export function possibleCpus(ms: PCMachineState): AcpiCpu[] {
   return x86PossibleCpuArchIds(ms).map((slot, i) => ({ uid: i, apicId: slot.archId, present: slot.cpu?.realized === true, ejectable: i !== 0 }));
 }
 
@@ -131,7 +120,7 @@ export function acpiBuildPc(ms: PCMachineState): AcpiBuildResult {
   const dsdt = tableBegin(blob, "DSDT", 1, ids);
   blob.bytes(
     buildPcDsdtBody({
-      hpet: hpet !== undefined && (hpet as unknown as { realized: boolean }).realized,
+      hpet: (hpet as DeviceState | undefined)?.realized === true,
       cpus,
       cpuHotplugIoBase: PIIX4_CPU_HOTPLUG_IO_BASE,
       pciHotplugIoBase: ACPI_PCIHP_ADDR_PIIX4,
@@ -183,13 +172,13 @@ export function acpiBuildPc(ms: PCMachineState): AcpiBuildResult {
  * QEMU's acpi_setup: the three files, rebuilt in place on the firmware's first selection after
  * each reset (their sizes stay those of the first build, as QEMU's ROM blobs do).
  */
-export function acpiSetupPc(ms: PCMachineState, fwCfg: FwCfgState): void {
-  const first = acpiBuildPc(ms);
+export function acpiSetupPc(ms: PCMachineState, fwCfg: FwCfgState, build: (ms: PCMachineState) => AcpiBuildResult = acpiBuildPc): void {
+  const first = build(ms);
   let patched = false;
   const update = () => {
     if (patched) return;
     patched = true;
-    const now = acpiBuildPc(ms);
+    const now = build(ms);
     for (const [into, from] of [[first.tables, now.tables], [first.rsdp, now.rsdp], [first.loader, now.loader]] as const) {
       into.fill(0);
       into.set(from.subarray(0, into.length));

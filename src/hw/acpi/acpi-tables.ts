@@ -172,3 +172,68 @@ export function buildRsdp(linker: BiosLinker, rsdtOffset: number, ids: TableIds)
   linker.addChecksum(ACPI_BUILD_RSDP_FILE, 0, 20, 8);
   return Uint8Array.from(blob.b);
 }
+
+/** The FADT fields revision 3 adds for Q35: the reset register and the 64-bit block addresses. */
+export interface FadtRev3Info extends FadtInfo {
+  /** IAPC_BOOT_ARCH: an 8042 (bit 1), legacy devices (bit 0). */
+  bootArch: number;
+}
+
+/** A GAS for an I/O port block of `bits` bits at `port` (zero when the block is absent). */
+function ioGas(blob: Blob, bits: number, port: number): void {
+  if (port === 0 && bits === 0) gas(blob, 0, 0, 0, 0, 0);
+  else gas(blob, 1, bits, 0, 0, port);
+}
+
+/** build_fadt, revision 3 (the Q35 machine's), with the reset register at 0xcf9. */
+export function buildFadtRev3(blob: Blob, linker: BiosLinker, f: FadtRev3Info, ids: TableIds): number {
+  const start = tableBegin(blob, "FACP", 3, ids);
+  const fwCtrl = blob.length;
+  blob.int(f.facsOffset, 4);
+  linker.addPointer(ACPI_BUILD_TABLE_FILE, fwCtrl, 4, ACPI_BUILD_TABLE_FILE);
+  const dsdt = blob.length;
+  blob.int(f.dsdtOffset, 4);
+  linker.addPointer(ACPI_BUILD_TABLE_FILE, dsdt, 4, ACPI_BUILD_TABLE_FILE);
+  blob.int(1, 1).int(0, 1);
+  blob.int(f.sciInt, 2).int(f.smiCmd, 4).int(f.acpiEnable, 1).int(f.acpiDisable, 1);
+  blob.int(0, 1).int(0, 1);
+  blob.int(f.pmIoBase, 4).int(0, 4);
+  blob.int(f.pmIoBase + 0x04, 4).int(0, 4);
+  blob.int(0, 4);
+  blob.int(f.pmIoBase + 0x08, 4);
+  blob.int(f.gpe0Base, 4).int(0, 4);
+  blob.int(4, 1).int(2, 1).int(0, 1).int(4, 1);
+  blob.int(f.gpe0Len, 1).int(0, 1).int(0, 1).int(0, 1);
+  blob.int(0xfff, 2).int(0xfff, 2);
+  blob.int(0, 2).int(0, 2);
+  blob.int(0, 1).int(0, 1);
+  blob.int(0, 1).int(0, 1).int(f.rtcCentury, 1);
+  blob.int(f.bootArch, 2).int(0, 1);
+  // As revision 1, plus RESET_REG_SUP.
+  blob.int(0x1 | 0x4 | 0x20 | 0x80 | 0x400 | 0x8000 | (f.forceApicCluster ? 1 << 18 : 0), 4);
+  gas(blob, 1, 8, 0, 0, 0xcf9); // reset register
+  blob.int(0x0f, 1).int(0, 3); // reset value, reserved
+  blob.int(0, 8); // X_FIRMWARE_CTRL: the 32-bit field is used
+  const xdsdt = blob.length;
+  blob.int(f.dsdtOffset, 8);
+  linker.addPointer(ACPI_BUILD_TABLE_FILE, xdsdt, 8, ACPI_BUILD_TABLE_FILE);
+  ioGas(blob, 32, f.pmIoBase); // X_PM1a_EVT_BLK
+  ioGas(blob, 0, 0); // X_PM1b_EVT_BLK
+  ioGas(blob, 16, f.pmIoBase + 0x04); // X_PM1a_CNT_BLK
+  ioGas(blob, 0, 0); // X_PM1b_CNT_BLK
+  ioGas(blob, 0, 0); // X_PM2_CNT_BLK
+  ioGas(blob, 32, f.pmIoBase + 0x08); // X_PM_TMR_BLK
+  ioGas(blob, f.gpe0Len * 8, f.gpe0Base); // X_GPE0_BLK
+  ioGas(blob, 0, 0); // X_GPE1_BLK
+  tableEnd(blob, start, linker);
+  return start;
+}
+
+/** build_mcfg: one ECAM window for segment 0, buses 0 to its size's last. */
+export function buildMcfg(blob: Blob, linker: BiosLinker, base: number, size: number, ids: TableIds): number {
+  const start = tableBegin(blob, "MCFG", 1, ids);
+  blob.int(0, 8);
+  blob.int(base, 8).int(0, 2).int(0, 1).int(size / (1 << 20) - 1, 1).int(0, 4);
+  tableEnd(blob, start, linker);
+  return start;
+}

@@ -26,6 +26,8 @@ export interface PcDsdtInfo {
   gpe0Len: number;
   /** The 32-bit PCI window [start, end] and the 64-bit one, if any. */
   pciHole: [number, number];
+  /** Ranges inside the 32-bit window that PCI0 does not offer (Q35's MMCONFIG window). */
+  pciHoleUsed?: ReadonlyArray<[number, number]>;
   pciHole64: [bigint, bigint] | undefined;
   /** S3/S4 offered, and the S4 sleep type value. */
   s3: boolean;
@@ -37,7 +39,7 @@ export interface PcDsdtInfo {
 }
 
 /** build_dbg_aml: DBUG writes a value's hex text to the debug console port. */
-function debugAml(): Aml {
+export function debugAml(): Aml {
   const scope = amlScope("\\");
   scope.append(amlOperationRegion("DBG", "system-io", amlInt(0x0402), 0x01));
   scope.append(amlField("DBG", "byte", "nolock", "preserve").append(amlNamedField("DBGB", 8)));
@@ -94,7 +96,7 @@ function prt(): Aml {
   return m;
 }
 
-function linkDevice(name: string, uid: number, reg: string): Aml {
+export function linkDevice(name: string, uid: number, reg: string): Aml {
   const dev = amlDevice(name);
   dev.append(amlNameDecl("_HID", amlEisaid("PNP0C0F")));
   dev.append(amlNameDecl("_UID", amlInt(uid)));
@@ -137,7 +139,7 @@ function interruptRouting(): Aml {
 }
 
 /** build_hpet_aml: the HPET device, present only when its registers answer sensibly. */
-function hpetAml(): Aml {
+export function hpetAml(): Aml {
   const sb = amlScope("_SB");
   const dev = amlDevice("HPET");
   dev.append(amlNameDecl("_HID", amlEisaid("PNP0103")));
@@ -167,7 +169,7 @@ function resourceDevice(name: string, uid: string, io: number, len: number): Aml
 }
 
 /** PCI0's _CRS (bus numbers, config ports, the I/O and memory windows) and its resource devices. */
-function pci0Resources(info: PcDsdtInfo): Aml {
+export function pci0Resources(info: PcDsdtInfo): Aml {
   const scope = amlScope("\\_SB.PCI0");
   const crs = amlResourceTemplate();
   crs.append(amlWordBusNumber(0x0000, 0x00ff, 0x0100));
@@ -175,8 +177,15 @@ function pci0Resources(info: PcDsdtInfo): Aml {
   crs.append(amlWordIo(0x0000, 0x0cf7, 0x0cf8));
   crs.append(amlWordIo(0x0d00, 0xffff, 0xf300));
   crs.append(amlDwordMemory(true, 0x000a0000, 0x000bffff, 0x00020000));
-  const [lo, hi] = info.pciHole;
-  crs.append(amlDwordMemory(false, lo, hi, hi - lo + 1));
+  // The 32-bit window minus what is taken already (Q35's MMCONFIG): QEMU's crs_replace_with_free_ranges.
+  let [lo] = info.pciHole;
+  const hi = info.pciHole[1];
+  for (const [ulo, uhi] of [...(info.pciHoleUsed ?? [])].sort((a, b) => a[0] - b[0])) {
+    if (uhi < lo || ulo > hi) continue;
+    if (ulo > lo) crs.append(amlDwordMemory(false, lo, ulo - 1, ulo - lo));
+    lo = uhi + 1;
+  }
+  if (lo <= hi) crs.append(amlDwordMemory(false, lo, hi, hi - lo + 1));
   if (info.pciHole64) {
     const [lo64, hi64] = info.pciHole64;
     crs.append(amlQwordMemory(true, lo64, hi64, hi64 - lo64 + 1n));
@@ -187,7 +196,7 @@ function pci0Resources(info: PcDsdtInfo): Aml {
   return scope;
 }
 
-function sleepStates(info: PcDsdtInfo): Aml {
+export function sleepStates(info: PcDsdtInfo): Aml {
   const scope = amlScope("\\");
   const pkg = (a: number) => amlPackage(4).append(amlInt(a)).append(amlInt(a)).append(amlInt(0)).append(amlInt(0));
   if (info.s3) scope.append(amlNameDecl("_S3", pkg(1)));
@@ -196,7 +205,7 @@ function sleepStates(info: PcDsdtInfo): Aml {
   return scope;
 }
 
-function fwCfgAml(dma: boolean): Aml {
+export function fwCfgAml(dma: boolean): Aml {
   const dev = amlDevice("FWCF");
   dev.append(amlNameDecl("_HID", amlString("QEMU0002")));
   dev.append(amlNameDecl("_STA", amlInt(0xb)));

@@ -24,6 +24,8 @@ import {
   type MemoryRegion,
   type MemoryRegionOps,
 } from "../../exec/memory.js";
+import { fwCfgAddFile, fwCfgAddFileCallback, fwCfgFind } from "../nvram/fw-cfg.js";
+import { acpiSystemStates } from "../acpi/core.js";
 import { QomError } from "../../qom/error.js";
 import { boolProperty, intProperty } from "../../qom/property.js";
 import type { QomObject } from "../../qom/object.js";
@@ -163,6 +165,9 @@ export class ICH9LPCState extends PCIDevice {
   smiCpuHotplug = true;
   smiCpuHotunplug = true;
   smiNegotiatedFeatures = 0n;
+  /** fw_cfg `etc/smi/requested-features` and `etc/smi/features-ok`, cleared on reset. */
+  readonly smiGuestFeatures = new Uint8Array(8);
+  readonly smiFeaturesOk = new Uint8Array(1);
   isaBus: IsaBus | undefined;
   rcrbMem: MemoryRegion | undefined;
   rstCntMem: MemoryRegion | undefined;
@@ -429,6 +434,9 @@ function ich9PmInit(s: ICH9LPCState, smmEnabled: boolean, sci: IrqState): void {
   memoryRegionSetEnabled(pm.io, false);
   memoryRegionAddSubregion(io, 0, pm.io);
   memoryRegionAddSubregion(pm.io, 8, memoryRegionInitIo(s, pmTimerOps, s, "acpi-tmr", 4));
+  // QEMU's acpi_pm1_cnt_init also tells the firmware which sleep states exist.
+  const fwCfg = fwCfgFind(s.registry);
+  if (fwCfg) fwCfgAddFile(fwCfg, "etc/system-states", acpiSystemStates(pm.disableS3 !== 0, pm.disableS4 !== 0, pm.s4Val));
   memoryRegionAddSubregion(pm.io, 0, memoryRegionInitIo(s, pm1EvtOps, s, "acpi-evt", 4));
   memoryRegionAddSubregion(pm.io, 4, memoryRegionInitIo(s, pm1CntOps, s, "acpi-cnt", 2));
   const gpeOps = bytesOps((x) => x.pm.gpe, (addr) => addr < ICH9_PMIO_GPE0_LEN / 2);
@@ -468,6 +476,8 @@ function ich9LpcReset(dev: PCIDevice): void {
   s.sciLevel = 0;
   s.rstCnt = 0;
   s.smiNegotiatedFeatures = 0n;
+  s.smiGuestFeatures.fill(0);
+  s.smiFeaturesOk.fill(0);
   s.pm.pcihp?.reset();
   ich9PmSmiReset(s);
 }
@@ -617,7 +627,37 @@ export function ich9LpcCreate(bus: PCIBus): ICH9LPCState {
 export function ich9LpcPmInit(lpc: ICH9LPCState, smmEnabled: boolean): void {
   const sci = allocateIrq(lpc.registry, (_n, level) => lpc.setSci(level ? 1 : 0), 0);
   ich9PmInit(lpc, smmEnabled, sci);
+  ich9LpcSmiFeaturesInit(lpc);
   ich9LpcReset(lpc);
+}
+
+/** The SMI features the host offers: broadcast, CPU hotplug, CPU hot-unplug (bits 0 to 2). */
+function smiHostFeatures(lpc: ICH9LPCState): bigint {
+  return (lpc.smiBroadcast ? 1n : 0n) | (lpc.smiCpuHotplug ? 2n : 0n) | (lpc.smiCpuHotunplug ? 4n : 0n);
+}
+
+/**
+ * QEMU's SMI feature negotiation files (ich9_lpc_pm_init): `etc/smi/supported-features` (the
+ * host's features), the writable `etc/smi/requested-features`, and `etc/smi/features-ok`, whose
+ * selection locks the request in when it is a valid subset (smi_features_ok_callback).
+ */
+function ich9LpcSmiFeaturesInit(lpc: ICH9LPCState): void {
+  const host = smiHostFeatures(lpc);
+  const fwCfg = fwCfgFind(lpc.registry);
+  if (host === 0n || !fwCfg) return;
+  const supported = new Uint8Array(8);
+  new DataView(supported.buffer).setBigUint64(0, host, true);
+  fwCfgAddFile(fwCfg, "etc/smi/supported-features", supported);
+  fwCfgAddFileCallback(fwCfg, "etc/smi/requested-features", lpc.smiGuestFeatures, { readOnly: false });
+  fwCfgAddFileCallback(fwCfg, "etc/smi/features-ok", lpc.smiFeaturesOk, {
+    selectCb: () => {
+      if (lpc.smiFeaturesOk[0]) return;
+      const guest = new DataView(lpc.smiGuestFeatures.buffer).getBigUint64(0, true);
+      if (guest & ~host) return;
+      lpc.smiNegotiatedFeatures = guest;
+      lpc.smiFeaturesOk[0] = 1;
+    },
+  });
 }
 
 export const ich9LpcTypeInfo: TypeInfo<ICH9LPCState> = {

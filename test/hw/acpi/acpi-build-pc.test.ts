@@ -1,8 +1,8 @@
 /**
- * The ACPI fw_cfg files of the i440FX machine — etc/acpi/tables, etc/acpi/rsdp and
+ * The ACPI fw_cfg files of the i440FX and Q35 machines — etc/acpi/tables, etc/acpi/rsdp and
  * etc/table-loader — against QEMU 7.2's, read from the real qemu-system-x86_64 through its fw_cfg
  * ports (test/fixtures/qemu-7.2/fw-cfg/capture.py) for the command lines stored beside them:
- * every byte of FACS, DSDT, FACP, APIC, HPET, WAET, RSDT, the RSDP and the loader commands.
+ * every byte of FACS, DSDT, FACP, APIC, HPET, MCFG, WAET, RSDT, the RSDP and the loader commands.
  * `qtest-pre` (when present) holds port writes QEMU got before the files were read; they are
  * replayed here, so the rebuild on the firmware's first read is checked too.
  */
@@ -32,9 +32,9 @@ function read(fwCfg: FwCfgState, file: string): Uint8Array | undefined {
   return fwCfgGetItem(fwCfg, file);
 }
 
-describe("ACPI tables through fw_cfg, as QEMU 7.2 builds them for -M pc", () => {
+describe("ACPI tables through fw_cfg, as QEMU 7.2 builds them for -M pc and -M q35", () => {
   it("has captures to compare with", () => {
-    expect(cases).toEqual(expect.arrayContaining(["pc-nodefaults", "pc-defaults", "pc-pmbase"]));
+    expect(cases).toEqual(expect.arrayContaining(["pc-nodefaults", "pc-defaults", "pc-pmbase", "q35-nodefaults", "q35-firmware-set"]));
   });
   for (const name of cases) {
     it(`${name}: etc/acpi/tables, etc/acpi/rsdp and etc/table-loader equal QEMU's`, async () => {
