@@ -23,7 +23,13 @@ export interface DiskGuestOutcome {
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "latin1") : "");
 
 /** Boots the hello disk with `-M machine` under `accel` in `dir` until isa-debug-exit (bounded). */
-export async function runDiskGuest(dir: string, machine: string, accel: string, extra: string[] = []): Promise<DiskGuestOutcome> {
+export async function runDiskGuest(
+  dir: string,
+  machine: string,
+  accel: string,
+  extra: string[] = [],
+  opts: { pinVendor?: boolean } = {},
+): Promise<DiskGuestOutcome> {
   const tag = `${machine}-${accel}`.replace(/[,=]/g, "_");
   const disk = join(dir, `${tag}.img`);
   copyFileSync(join(GUESTS, "hello-boot.bin"), disk);
@@ -39,8 +45,8 @@ export async function runDiskGuest(dir: string, machine: string, accel: string, 
       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
       "-drive", `file=${disk},format=raw,if=ide`,
       // On KVM a built-in model takes the host's vendor, which changes the firmware's e820 map
-      // (an AMD CPU gets the HyperTransport hole): every run names one vendor.
-      "-cpu", "qemu64,vendor=GenuineIntel",
+      // (an AMD CPU gets the HyperTransport hole): runs that are compared name one vendor.
+      ...(opts.pinVendor === false ? [] : ["-cpu", "qemu64,vendor=GenuineIntel"]),
       ...extra,
     ],
     { prog: "qemu-system-x86_64" },
