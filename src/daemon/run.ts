@@ -79,9 +79,13 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
 
   return new Promise((resolve) => {
     let done = false;
+    // QEMU's main loop runs until quit, a signal or the guest's end, even with nothing to run
+    // (`-M none` without a monitor): this handle keeps Node's event loop from ending first.
+    const mainLoop = setInterval(() => {}, 1 << 30);
     const finish = async (status: number) => {
       if (done) return;
       done = true;
+      clearInterval(mainLoop);
       await machine.terminate();
       monitors.disconnectAll();
       await monitors.close();

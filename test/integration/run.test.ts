@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeFirmwareDir } from "../helpers/firmware.js";
@@ -93,6 +94,25 @@ describe("qomd run", () => {
     const c = await qmpConnect(a);
     p.child.kill("SIGTERM");
     expect(await c.json()).toMatchObject({ event: "SHUTDOWN", data: { guest: false, reason: "host-signal" } });
+    expect(await p.exited).toBe(0);
+    expect(p.stderr).toContain("qemu-system-x86_64: terminating on signal 15");
+  });
+
+  it("with nothing to run and no monitor (-M none) it keeps running until a signal, as QEMU's main loop", async () => {
+    dir = tempDir("qomd-run-");
+    const pid = join(dir, "qomd.pid");
+    const p = startProcess(["run", "-M", "none", "-display", "none", "-pidfile", pid]);
+    let exited = false;
+    void p.exited.then(() => (exited = true));
+    for (const start = Date.now(); !existsSync(pid); ) {
+      if (exited) throw new Error(`exited before writing its pidfile: ${p.stderr}`);
+      if (Date.now() - start > 30_000) throw new Error("no pidfile after 30 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Up and idle: give an empty event loop every chance to end the process.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exited).toBe(false);
+    p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
     expect(p.stderr).toContain("qemu-system-x86_64: terminating on signal 15");
   });

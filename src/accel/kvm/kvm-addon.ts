@@ -127,6 +127,8 @@ export interface KvmVcpuHandle {
   setLapic(buf: Uint8Array): void;
   /** KVM_NMI: queue an NMI on this vCPU. */
   nmi(): void;
+  /** KVM_GET_TSC_KHZ: the vCPU's TSC rate in kHz. */
+  getTscKhz(): number;
   interrupt(vector: number): void;
   close(): void;
 }

@@ -94,6 +94,12 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     const ops = addressSpaceVmOps(memory, io, picInKernel ? undefined : intr);
     if (accel.irqchipSplit) ops.ioapicEoi = (vector) => ioapicEoiBroadcast(registry, vector);
     const kvm = accel.createVcpu(index, ops);
+    // QEMU's kvm_arch_init_vcpu: without a tsc-frequency of its own the CPU records KVM's rate,
+    // which qom-get then reports (and migration would carry).
+    if (cpu.config.tscKhz === 0 && accel.checkExtension("GET_TSC_KHZ") > 0) {
+      const khz = kvm.handle.getTscKhz();
+      if (khz > 0) cpu.config.tscKhz = khz;
+    }
     // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
     intr.onInterrupt = () => opts.wake();
     return { cpu, vcpu: new KvmSlicedVcpu(kvm, timer, clocks), intr, bsp: index === 0 };

@@ -82,6 +82,7 @@ Napi::Function Vcpu::Init(Napi::Env env) {
                          InstanceMethod<&Vcpu::GetLapic>("getLapic"),
                          InstanceMethod<&Vcpu::SetLapic>("setLapic"),
                          InstanceMethod<&Vcpu::Nmi>("nmi"),
+                         InstanceMethod<&Vcpu::GetTscKhz>("getTscKhz"),
                          InstanceMethod<&Vcpu::Interrupt>("interrupt"),
                          InstanceMethod<&Vcpu::Close>("close"),
                      });
@@ -232,6 +233,12 @@ void Vcpu::Interrupt(const Napi::CallbackInfo& info) {
 void Vcpu::Nmi(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_NMI");
   CheckErrno(info.Env(), "KVM_NMI", ioctl(fd, KVM_NMI, 0));
+}
+
+// getTscKhz(): the vCPU's TSC rate in kHz (KVM_GET_TSC_KHZ, with KVM_CAP_GET_TSC_KHZ).
+Napi::Value Vcpu::GetTscKhz(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_GET_TSC_KHZ");
+  return Napi::Number::New(info.Env(), CheckErrno(info.Env(), "KVM_GET_TSC_KHZ", ioctl(fd, KVM_GET_TSC_KHZ, 0)));
 }
 
 // Closes the vCPU descriptor; `kvmRun` stays readable until collected; kicks become no-ops.
