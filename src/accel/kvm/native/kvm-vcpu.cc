@@ -83,6 +83,7 @@ Napi::Function Vcpu::Init(Napi::Env env) {
                          InstanceMethod<&Vcpu::SetLapic>("setLapic"),
                          InstanceMethod<&Vcpu::Nmi>("nmi"),
                          InstanceMethod<&Vcpu::GetTscKhz>("getTscKhz"),
+                         InstanceMethod<&Vcpu::KvmclockCtrl>("kvmclockCtrl"),
                          InstanceMethod<&Vcpu::Interrupt>("interrupt"),
                          InstanceMethod<&Vcpu::Close>("close"),
                      });
@@ -239,6 +240,13 @@ void Vcpu::Nmi(const Napi::CallbackInfo& info) {
 Napi::Value Vcpu::GetTscKhz(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_GET_TSC_KHZ");
   return Napi::Number::New(info.Env(), CheckErrno(info.Env(), "KVM_GET_TSC_KHZ", ioctl(fd, KVM_GET_TSC_KHZ, 0)));
+}
+
+// kvmclockCtrl(): tell the guest's kvmclock that the VM was paused (KVM_KVMCLOCK_CTRL), so its
+// watchdogs do not count the pause as a lockup. EINVAL: the guest has no kvmclock page.
+void Vcpu::KvmclockCtrl(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_KVMCLOCK_CTRL");
+  CheckErrno(info.Env(), "KVM_KVMCLOCK_CTRL", ioctl(fd, KVM_KVMCLOCK_CTRL, 0));
 }
 
 // Closes the vCPU descriptor; `kvmRun` stays readable until collected; kicks become no-ops.
