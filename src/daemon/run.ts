@@ -13,6 +13,7 @@ import type { JsonObject, JsonValue } from "../qobject/json-value.js";
 import type { QmpBackend } from "../monitor/qmp-backend.js";
 import { hasMachineCommand } from "../monitor/commands/index.js";
 import { createLogger, type LogLevel } from "./logger.js";
+import { KvmVcpuInitError } from "../accel/kvm/kvm-tsc.js";
 import { LocalMachine } from "./local-machine.js";
 import { loadMachineBuilder } from "./machine-builder.js";
 import { monitorSpecs, openMonitors } from "./run-monitors.js";
@@ -62,7 +63,16 @@ export async function runMachine(argv: string[], env: NodeJS.ProcessEnv = proces
   if (instance.warnings.length > 0) process.stderr.write(instance.warnings.join("\n") + "\n");
   const log = createLogger((env["QOMD_LOG_LEVEL"] as LogLevel | undefined) ?? "warn", "qomd-run");
   const specs = monitorSpecs(instance.cmdline);
-  const machine = new LocalMachine(instance, builder, { chardevs: () => instance.chardevs.queryChardev() as unknown as JsonObject[], log });
+  let machine: LocalMachine;
+  try {
+    machine = new LocalMachine(instance, builder, { chardevs: () => instance.chardevs.queryChardev() as unknown as JsonObject[], log });
+  } catch (err) {
+    // vCPUs that KVM cannot set up end the program as QEMU's kvm_init_vcpu failure does.
+    if (!(err instanceof KvmVcpuInitError)) throw err;
+    for (const w of err.warnings) process.stderr.write(`${RUN_PROG}: warning: ${w}\n`);
+    process.stderr.write(`${RUN_PROG}: ${err.message}\n`);
+    return 1;
+  }
   const monitors = openMonitors(specs, instance.chardevs, new RunBackend(machine), log);
   const pidFile = instance.cmdline.pidFile;
   if (pidFile !== undefined) {

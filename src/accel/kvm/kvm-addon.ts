@@ -129,6 +129,8 @@ export interface KvmVcpuHandle {
   nmi(): void;
   /** KVM_GET_TSC_KHZ: the vCPU's TSC rate in kHz. */
   getTscKhz(): number;
+  /** KVM_SET_TSC_KHZ: set it (TSC scaling, or within NTP-correction bounds of the host's rate). */
+  setTscKhz(khz: number): void;
   /** KVM_KVMCLOCK_CTRL: the guest's kvmclock learns the VM was paused (EINVAL without a kvmclock page). */
   kvmclockCtrl(): void;
   interrupt(vector: number): void;

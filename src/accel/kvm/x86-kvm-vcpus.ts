@@ -28,6 +28,7 @@ import { kvmMachineClose, kvmMachineOf } from "./kvm-machine.js";
 import { KvmMemorySlots } from "./kvm-memory-slots.js";
 import { KvmRunTimer } from "./kvm-run-timer.js";
 import { KvmSlicedVcpu } from "./kvm-sliced-vcpu.js";
+import { kvmVcpuTscKhz } from "./kvm-tsc.js";
 
 /**
  * Registers whose bits are features (QEMU's kvm_arch_get_supported_cpuid filtering): the model's
@@ -94,12 +95,9 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     const ops = addressSpaceVmOps(memory, io, picInKernel ? undefined : intr);
     if (accel.irqchipSplit) ops.ioapicEoi = (vector) => ioapicEoiBroadcast(registry, vector);
     const kvm = accel.createVcpu(index, ops);
-    // QEMU's kvm_arch_init_vcpu: without a tsc-frequency of its own the CPU records KVM's rate,
-    // which qom-get then reports (and migration would carry).
-    if (cpu.config.tscKhz === 0 && accel.checkExtension("GET_TSC_KHZ") > 0) {
-      const khz = kvm.handle.getTscKhz();
-      if (khz > 0) cpu.config.tscKhz = khz;
-    }
+    // QEMU's kvm_arch_init_vcpu: the CPU's tsc-frequency goes to KVM, or, without one, the CPU
+    // records KVM's rate, which qom-get then reports (and migration would carry).
+    cpu.config.tscKhz = kvmVcpuTscKhz(accel, kvm.handle, index, cpu.config.tscKhz);
     // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
     intr.onInterrupt = () => opts.wake();
     return { cpu, vcpu: new KvmSlicedVcpu(kvm, timer, clocks), intr, bsp: index === 0 };

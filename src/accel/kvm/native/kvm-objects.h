@@ -100,6 +100,7 @@ class Vcpu : public Napi::ObjectWrap<Vcpu> {
   void SetLapic(const Napi::CallbackInfo& info);
   void Nmi(const Napi::CallbackInfo& info);
   Napi::Value GetTscKhz(const Napi::CallbackInfo& info);
+  void SetTscKhz(const Napi::CallbackInfo& info);
   void KvmclockCtrl(const Napi::CallbackInfo& info);
   void Interrupt(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);

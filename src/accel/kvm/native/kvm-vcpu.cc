@@ -83,6 +83,7 @@ Napi::Function Vcpu::Init(Napi::Env env) {
                          InstanceMethod<&Vcpu::SetLapic>("setLapic"),
                          InstanceMethod<&Vcpu::Nmi>("nmi"),
                          InstanceMethod<&Vcpu::GetTscKhz>("getTscKhz"),
+                         InstanceMethod<&Vcpu::SetTscKhz>("setTscKhz"),
                          InstanceMethod<&Vcpu::KvmclockCtrl>("kvmclockCtrl"),
                          InstanceMethod<&Vcpu::Interrupt>("interrupt"),
                          InstanceMethod<&Vcpu::Close>("close"),
@@ -240,6 +241,14 @@ void Vcpu::Nmi(const Napi::CallbackInfo& info) {
 Napi::Value Vcpu::GetTscKhz(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_GET_TSC_KHZ");
   return Napi::Number::New(info.Env(), CheckErrno(info.Env(), "KVM_GET_TSC_KHZ", ioctl(fd, KVM_GET_TSC_KHZ, 0)));
+}
+
+// setTscKhz(khz): the vCPU's TSC rate (KVM_SET_TSC_KHZ; needs TSC scaling, KVM_CAP_TSC_CONTROL,
+// unless the rate is within the kernel's NTP-correction tolerance of the host's).
+void Vcpu::SetTscKhz(const Napi::CallbackInfo& info) {
+  int fd = LiveFd(info.Env(), "KVM_SET_TSC_KHZ");
+  unsigned long khz = static_cast<unsigned long>(info[0].As<Napi::Number>().Int64Value());
+  CheckErrno(info.Env(), "KVM_SET_TSC_KHZ", ioctl(fd, KVM_SET_TSC_KHZ, khz));
 }
 
 // kvmclockCtrl(): tell the guest's kvmclock that the VM was paused (KVM_KVMCLOCK_CTRL), so its
