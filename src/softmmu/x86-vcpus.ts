@@ -91,6 +91,8 @@ export function createX86Vcpus(
   cpus.forEach((cpu, index) => {
     const intr = existing[index] ?? x86CpuInterruptsNew(registry, cpu.apic);
     const vcpu = accel.createVcpu(index, addressSpaceVmOps(memory, io, intr));
+    // Round-robin vCPUs: a spin-wait (PAUSE) lets the others in (see X86Cpu.yieldPending).
+    vcpu.cpu.yieldOnPause = cpus.length > 1;
     const v: X86Vcpu = { cpu, vcpu, intr, bsp: index === 0 };
     intr.onInterrupt = (mask) => {
       const c = vcpu.cpu;

@@ -161,6 +161,8 @@ export class X86Cpu {
    * when the lock is free only between two instructions of one block, never let the other in.
    */
   yieldPending = false;
+  /** Other vCPUs share this one's thread (SMP): only then is PAUSE worth ending the slice for. */
+  yieldOnPause = false;
   /** The instruction just run (STI, MOV SS) holds off interrupts for one more instruction. */
   inhibitIrq = false;
   nmiPending = false;

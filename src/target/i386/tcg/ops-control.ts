@@ -88,8 +88,12 @@ const into: Handler = (c) => {
 };
 const iretH: Handler = (c, i) => iret(c, i.o32);
 
-/** PAUSE (F3 90): a spin-wait hint; the vCPU gives up the rest of its slice (see X86Cpu.yieldPending). */
+/**
+ * PAUSE (F3 90): a spin-wait hint; with other vCPUs to run, this one gives up the rest of its
+ * slice (see X86Cpu.yieldPending). Alone, it just goes on, as QEMU re-enters its only CPU at once.
+ */
 export const pause: Handler = (c) => {
+  if (!c.yieldOnPause) return;
   c.yieldPending = true;
   c.eventPending = true;
 };
