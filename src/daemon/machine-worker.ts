@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { MessagePort } from "node:worker_threads";
+import { KvmVcpuInitError } from "../accel/kvm/kvm-tsc.js";
 import { CliError } from "../softmmu/cli-error.js";
 import { loadMachineBuilder } from "./machine-builder.js";
 import { MachineRuntime } from "./machine-runtime.js";
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
       chardevs: () => [{ label: `qomd-${init.name}`, filename: "unix:machine socket,server=on", "frontend-open": true }],
     });
   } catch (err) {
-    if (err instanceof CliError) post({ type: "create-failed", message: err.message, cli: true });
+    // A command-line error, or vCPUs KVM cannot set up (QEMU's fatal kvm_init_vcpu): QEMU's text.
+    if (err instanceof CliError || err instanceof KvmVcpuInitError) post({ type: "create-failed", message: err.message, cli: true });
     else post({ type: "create-failed", message: err instanceof Error ? (err.stack ?? err.message) : String(err), cli: false });
     return;
   }

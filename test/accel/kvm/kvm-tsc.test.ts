@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadKvmAddon } from "../../../src/accel/kvm/kvm-addon.js";
-import { startProcess } from "../../integration/helpers.js";
+import { qmpConnect, removeDir, startDaemon, startProcess } from "../../integration/helpers.js";
 import { kvmSkipReason } from "./guest-harness.js";
 
 const skip = kvmSkipReason();
@@ -65,5 +65,23 @@ describe.skipIf(skip !== undefined)(`tsc-frequency on KVM${skip ? ` (skipped: ${
       `qemu-system-x86_64: warning: TSC frequency mismatch between VM (${want} kHz) and host (${host.khz} kHz), and TSC scaling unavailable`,
       "qemu-system-x86_64: kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Operation not supported",
     ]);
+  }, 60_000);
+
+  it("the daemon: machine-create answers with QEMU's error, and the daemon goes on", async () => {
+    const host = hostTsc();
+    if (host.scaling) return;
+    const d = await startDaemon();
+    try {
+      const c = await qmpConnect(d.controlPath);
+      const argv = ["-M", "pc", "-nodefaults", "-accel", "kvm", "-cpu", `qemu64,tsc-frequency=${Math.trunc(host.khz / 2) * 1000}`];
+      expect(await c.cmd("machine-create", { name: "t", argv })).toEqual({
+        error: { class: "GenericError", desc: "kvm_init_vcpu: kvm_arch_init_vcpu failed (0): Operation not supported" },
+      });
+      expect(await c.cmd("machine-list")).toEqual({ return: [] });
+      c.close();
+    } finally {
+      await d.stop();
+      removeDir(d.dir);
+    }
   }, 60_000);
 });
