@@ -155,7 +155,12 @@ export class KvmVcpu implements Vcpu {
 
   reset(): void {
     this.halted = false;
-    this.setState(x86ResetState(this.opts.signature, this.index === 0));
+    const state = x86ResetState(this.opts.signature, this.index === 0);
+    // With qomd's local APIC (kernel-irqchip=off) an application processor waits for its SIPI in
+    // qomd's HLT state, as QEMU's x86_cpu_reset halts every CPU but the BSP; the kernel's APIC
+    // keeps it in KVM_MP_STATE_UNINITIALIZED itself.
+    if (!this.opts.inKernelIrqchip) state.halted = this.index !== 0;
+    this.setState(state);
   }
 
   getState(): X86CpuState {

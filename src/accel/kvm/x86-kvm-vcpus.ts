@@ -15,7 +15,7 @@
  */
 import { addressSpaceIo, addressSpaceMemory } from "../../exec/memory.js";
 import type { MachineState } from "../../hw/core/machine.js";
-import { x86CpuInterruptsList, x86CpuInterruptsNew, type X86CpuInterrupts } from "../../hw/i386/x86-intr.js";
+import { CPU_INTERRUPT_INIT, CPU_INTERRUPT_SIPI, x86CpuInterruptsList, x86CpuInterruptsNew, type X86CpuInterrupts } from "../../hw/i386/x86-intr.js";
 import type { TypeRegistry } from "../../qom/type.js";
 import type { X86CPU } from "../../target/i386/cpu.js";
 import { cpuid } from "../../target/i386/cpuid.js";
@@ -98,9 +98,14 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     // QEMU's kvm_arch_init_vcpu: the CPU's tsc-frequency goes to KVM, or, without one, the CPU
     // records KVM's rate, which qom-get then reports (and migration would carry).
     cpu.config.tscKhz = kvmVcpuTscKhz(accel, kvm.handle, index, cpu.config.tscKhz);
-    // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
-    intr.onInterrupt = () => opts.wake();
-    return { cpu, vcpu: new KvmSlicedVcpu(kvm, timer, clocks), intr, bsp: index === 0 };
+    const v: X86KvmVcpu = { cpu, vcpu: new KvmSlicedVcpu(kvm, timer, clocks), intr, bsp: index === 0 };
+    intr.onInterrupt = (mask) => {
+      // qomd's local APIC (kernel-irqchip=off) sends INIT and SIPI to the vCPU's state here.
+      if (!accel.inKernelIrqchip && mask & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI)) serviceKvmInitSipi(v);
+      // An interrupt request may end a userspace HLT: the loop must run the vCPU again.
+      opts.wake();
+    };
+    return v;
   });
   void machine;
   const ops: AccelOps = {
@@ -116,6 +121,25 @@ export function createX86KvmVcpus(registry: TypeRegistry, machine: MachineState,
     },
   };
   return { accel, vcpus, slots, ops };
+}
+
+/**
+ * QEMU's do_cpu_init and do_cpu_sipi for a KVM vCPU with qomd's local APIC: INIT resets the
+ * registers (an application processor then waits for SIPI), SIPI starts it at vector << 12.
+ */
+function serviceKvmInitSipi(v: X86KvmVcpu): void {
+  if (v.intr.takeInit()) {
+    v.vcpu.reset();
+    if (v.bsp) {
+      const s = v.vcpu.getState();
+      v.vcpu.setState({ ...s, halted: false });
+    }
+  }
+  const vector = v.intr.takeSipi();
+  if (vector >= 0) {
+    const s = v.vcpu.getState();
+    v.vcpu.setState({ ...s, cs: { ...s.cs, selector: vector << 8, base: vector << 12 }, eip: 0, halted: false });
+  }
 }
 
 /** QEMU's x86_cpu_reset under kvm: the registers (KVM state), then the userspace local APIC if any. */

@@ -139,13 +139,15 @@ describe.skipIf(kvmMissing !== undefined)("the same guests under tcg and kvm", (
     expect(withoutKvmLines(kvm.debug)).toEqual(withoutKvmLines(tcg.debug));
   }, 200_000);
 
-  it.skipIf(seabiosMissing !== undefined)("-smp 2: SeaBIOS wakes the second CPU (INIT and SIPI through the local APICs) under tcg, kvm and kernel-irqchip=split alike", async () => {
+  it.skipIf(seabiosMissing !== undefined)("-smp 2: SeaBIOS wakes the second CPU (INIT and SIPI through the local APICs) under tcg and kvm in each irqchip mode alike", async () => {
     dir = mkdtempSync(join(tmpdir(), "kvm-vs-tcg-"));
     const argv = ["-smp", "2", "-bios", SEABIOS, "-drive", `file=${rawDisk()},format=raw,if=ide,index=0`];
     const tcg = await runGuest("tcg", argv);
     expect(tcg.exit).toBe(67);
     expect(tcg.debug.split("\n")).toContain("Found 2 cpu(s) max supported 2 cpu(s)");
-    for (const accel of ["kvm", "kvm,kernel-irqchip=split"]) {
+    // kernel-irqchip=off: qomd's APIC holds the second vCPU until its SIPI. (Real QEMU 7.2 hangs
+    // after starting the AP in that mode on the PVM host these tests were written on.)
+    for (const accel of ["kvm", "kvm,kernel-irqchip=split", "kvm,kernel-irqchip=off"]) {
       const kvm = await runGuest(accel, argv);
       expect({ accel, exit: kvm.exit, serial: kvm.serial }).toEqual({ accel, exit: tcg.exit, serial: tcg.serial });
       // Not the whole log: with two CPUs, where SeaBIOS's threads place their F-segment
