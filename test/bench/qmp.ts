@@ -70,6 +70,17 @@ async function sequential(send: () => void, wait: () => Promise<void>, ms = 1500
   return Math.round((n * 1000) / (performance.now() - start));
 }
 
+
+/** VmRSS of a process in KiB (Linux /proc), or undefined where that cannot be read. */
+function rssKib(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export async function run(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "qomd-bench-"));
   const child = spawn(process.execPath, [MAIN, "daemon", "--runtime-dir", join(dir, "run"), "--state-dir", join(dir, "state"), "--ws", "127.0.0.1:0", "--log-level", "info"], {
@@ -92,6 +103,7 @@ export async function run(): Promise<Record<string, number>> {
     control.replies.keep = true;
     // The pc board may not be buildable yet; then the figures are for "none" and say so.
     let machineType = "pc";
+    const rssBefore = rssKib(child.pid);
     const createMs: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
@@ -109,6 +121,9 @@ export async function run(): Promise<Record<string, number>> {
       createMs.push(performance.now() - t0);
     }
     createMs.sort((a, b) => a - b);
+    // Resident memory each paused machine (its worker thread, QOM tree and devices) adds to the
+    // daemon; guest RAM pages count only once touched, and a paused machine touches few.
+    const rssPerMachineMib = rssBefore === undefined ? undefined : ((rssKib(child.pid) ?? rssBefore) - rssBefore) / createMs.length / 1024;
 
     process.stderr.write(`bench qmp: machine-create done (${machineType})\n`);
     const m = await openQmp(join(dir, "run/machines/b0.qmp"));
@@ -155,6 +170,7 @@ export async function run(): Promise<Record<string, number>> {
       "qmp.ws.qom-get.pipelined_per_s": wsPipe,
       [`qmp.machine-create.${machineType}_paused.median_ms`]: Math.round(createMs[2]! * 10) / 10,
       [`qmp.machine-create.${machineType}_paused.max_ms`]: Math.round(createMs[4]! * 10) / 10,
+      ...(rssPerMachineMib === undefined ? {} : { [`daemon.rss_per_${machineType}_paused_machine_mib`]: Math.round(rssPerMachineMib * 10) / 10 }),
     };
   } finally {
     child.kill("SIGTERM");
