@@ -11,6 +11,7 @@
 #include "kick.h"
 #include "kvm-flex.h"
 #include "kvm-objects.h"
+#include "struct-arg.h"
 
 namespace qomd_kvm {
 
@@ -21,37 +22,6 @@ thread_local pid_t t_tid = 0;
 pid_t CurrentTid() {
   if (t_tid == 0) t_tid = gettid();
   return t_tid;
-}
-
-// A Uint8Array argument large enough for `size` bytes.
-uint8_t* StructBuffer(const Napi::CallbackInfo& info, size_t size, const char* op) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    throw Napi::TypeError::New(env, std::string(op) + ": expected a Uint8Array");
-  }
-  Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
-  if (buf.ByteLength() < size) {
-    throw Napi::RangeError::New(env, std::string(op) + ": buffer smaller than the kernel structure (" +
-                                         std::to_string(size) + " bytes)");
-  }
-  return buf.Data();
-}
-
-template <typename T>
-void GetStructInto(const Napi::CallbackInfo& info, int fd, unsigned long req, const char* op) {
-  uint8_t* dst = StructBuffer(info, sizeof(T), op);
-  T value;
-  std::memset(&value, 0, sizeof value);
-  CheckErrno(info.Env(), op, ioctl(fd, req, &value));
-  std::memcpy(dst, &value, sizeof value);
-}
-
-template <typename T>
-void SetStructFrom(const Napi::CallbackInfo& info, int fd, unsigned long req, const char* op) {
-  const uint8_t* src = StructBuffer(info, sizeof(T), op);
-  T value;
-  std::memcpy(&value, src, sizeof value);
-  CheckErrno(info.Env(), op, ioctl(fd, req, &value));
 }
 
 }  // namespace
@@ -178,7 +148,7 @@ STRUCT_METHODS(Lapic, kvm_lapic_state, KVM_GET_LAPIC, KVM_SET_LAPIC)
 // The XSAVE area goes through C (see kvm-flex.h): its size as C++ compiles it is wrong.
 void Vcpu::GetXsave(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_GET_XSAVE");
-  uint8_t* dst = StructBuffer(info, qomd_kvm_xsave_size(), "KVM_GET_XSAVE");
+  uint8_t* dst = StructArg(info, 0, qomd_kvm_xsave_size(), "KVM_GET_XSAVE");
   std::vector<uint8_t> tmp(qomd_kvm_xsave_size());
   CheckErrno(info.Env(), "KVM_GET_XSAVE", qomd_kvm_get_xsave(fd, tmp.data()));
   std::memcpy(dst, tmp.data(), tmp.size());
@@ -186,7 +156,7 @@ void Vcpu::GetXsave(const Napi::CallbackInfo& info) {
 
 void Vcpu::SetXsave(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_SET_XSAVE");
-  const uint8_t* src = StructBuffer(info, qomd_kvm_xsave_size(), "KVM_SET_XSAVE");
+  const uint8_t* src = StructArg(info, 0, qomd_kvm_xsave_size(), "KVM_SET_XSAVE");
   std::vector<uint8_t> tmp(src, src + qomd_kvm_xsave_size());
   CheckErrno(info.Env(), "KVM_SET_XSAVE", qomd_kvm_set_xsave(fd, tmp.data()));
 }

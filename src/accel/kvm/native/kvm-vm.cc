@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "kvm-flex.h"
 #include "kvm-objects.h"
+#include "struct-arg.h"
 
 namespace qomd_kvm {
 
@@ -195,23 +196,6 @@ void Vm::SetGsiRouting(const Napi::CallbackInfo& info) {
   CheckErrno(env, "KVM_SET_GSI_ROUTING", qomd_kvm_set_gsi_routing(fd, words.Data(), uint32_t(words.ElementLength() / 6)));
 }
 
-namespace {
-
-// The Uint8Array argument at `index`, at least `size` bytes long.
-uint8_t* VmStructBuffer(const Napi::CallbackInfo& info, size_t index, size_t size, const char* op) {
-  Napi::Env env = info.Env();
-  if (info.Length() <= index || !info[index].IsTypedArray()) {
-    throw Napi::TypeError::New(env, std::string(op) + ": expected a Uint8Array");
-  }
-  Napi::Uint8Array buf = info[index].As<Napi::Uint8Array>();
-  if (buf.ByteLength() < size) {
-    throw Napi::RangeError::New(env, std::string(op) + ": buffer smaller than the kernel structure (" +
-                                         std::to_string(size) + " bytes)");
-  }
-  return buf.Data();
-}
-
-}  // namespace
 
 // getIrqchip(chipId, buf): one in-kernel chip's state (KVM_IRQCHIP_PIC_MASTER/SLAVE/IOAPIC); buf
 // receives the `chip` union (layout.irqchip gives the pic and ioapic members' offsets in it).
@@ -219,7 +203,7 @@ void Vm::GetIrqchip(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_GET_IRQCHIP");
   kvm_irqchip chip = {};
   chip.chip_id = info[0].As<Napi::Number>().Uint32Value();
-  uint8_t* dst = VmStructBuffer(info, 1, sizeof chip.chip, "KVM_GET_IRQCHIP");
+  uint8_t* dst = StructArg(info, 1, sizeof chip.chip, "KVM_GET_IRQCHIP");
   CheckErrno(info.Env(), "KVM_GET_IRQCHIP", ioctl(fd, KVM_GET_IRQCHIP, &chip));
   std::memcpy(dst, &chip.chip, sizeof chip.chip);
 }
@@ -228,26 +212,17 @@ void Vm::SetIrqchip(const Napi::CallbackInfo& info) {
   int fd = LiveFd(info.Env(), "KVM_SET_IRQCHIP");
   kvm_irqchip chip = {};
   chip.chip_id = info[0].As<Napi::Number>().Uint32Value();
-  const uint8_t* src = VmStructBuffer(info, 1, sizeof chip.chip, "KVM_SET_IRQCHIP");
+  const uint8_t* src = StructArg(info, 1, sizeof chip.chip, "KVM_SET_IRQCHIP");
   std::memcpy(&chip.chip, src, sizeof chip.chip);
   CheckErrno(info.Env(), "KVM_SET_IRQCHIP", ioctl(fd, KVM_SET_IRQCHIP, &chip));
 }
 
-#define VM_STRUCT_METHODS(Name, T, GetReq, SetReq)                                  \
-  void Vm::Get##Name(const Napi::CallbackInfo& info) {                            \
-    int fd = LiveFd(info.Env(), #GetReq);                                         \
-    uint8_t* dst = VmStructBuffer(info, 0, sizeof(T), #GetReq);                   \
-    T value;                                                                      \
-    std::memset(&value, 0, sizeof value);                                         \
-    CheckErrno(info.Env(), #GetReq, ioctl(fd, GetReq, &value));                   \
-    std::memcpy(dst, &value, sizeof value);                                       \
-  }                                                                               \
-  void Vm::Set##Name(const Napi::CallbackInfo& info) {                            \
-    int fd = LiveFd(info.Env(), #SetReq);                                         \
-    const uint8_t* src = VmStructBuffer(info, 0, sizeof(T), #SetReq);             \
-    T value;                                                                      \
-    std::memcpy(&value, src, sizeof value);                                       \
-    CheckErrno(info.Env(), #SetReq, ioctl(fd, SetReq, &value));                   \
+#define VM_STRUCT_METHODS(Name, T, GetReq, SetReq)                                   \
+  void Vm::Get##Name(const Napi::CallbackInfo& info) {                             \
+    GetStructInto<T>(info, LiveFd(info.Env(), #GetReq), GetReq, #GetReq);          \
+  }                                                                                \
+  void Vm::Set##Name(const Napi::CallbackInfo& info) {                             \
+    SetStructFrom<T>(info, LiveFd(info.Env(), #SetReq), SetReq, #SetReq);          \
   }
 VM_STRUCT_METHODS(Pit2, kvm_pit_state2, KVM_GET_PIT2, KVM_SET_PIT2)
 VM_STRUCT_METHODS(Clock, kvm_clock_data, KVM_GET_CLOCK, KVM_SET_CLOCK)
