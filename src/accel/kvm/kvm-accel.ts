@@ -11,7 +11,7 @@ import { kvmSupportedFeatureWords, readKvmCpuFeatureHost } from "./kvm-cpu-featu
 import { KvmVcpu } from "./kvm-vcpu.js";
 
 /** The IOAPIC's pins (QEMU's IOAPIC_NUM_PINS); in split mode KVM reserves an MSI route for each. */
-const SPLIT_IOAPIC_PINS = 24;
+const IOAPIC_PINS = 24;
 /** Words a GSI route takes in the addon's KVM_SET_GSI_ROUTING table. */
 const ROUTE_WORDS = 6;
 
@@ -22,8 +22,7 @@ const ROUTE_WORDS = 6;
  */
 export const KVM_IDENTITY_MAP_ADDR = 0xfeffc000;
 export const KVM_IDENTITY_MAP_SIZE = 0x4000;
-const IDENTITY_MAP_ADDR = KVM_IDENTITY_MAP_ADDR;
-const TSS_ADDR = IDENTITY_MAP_ADDR + 0x1000;
+const TSS_ADDR = KVM_IDENTITY_MAP_ADDR + 0x1000;
 
 export type CpuidRegs = [eax: number, ebx: number, ecx: number, edx: number];
 
@@ -63,7 +62,7 @@ export class KvmAccel implements AccelOps {
   /** Only the local APICs are the kernel's (QEMU's kvm_irqchip_is_split). */
   readonly irqchipSplit: boolean;
   /** Split mode: the MSI route of each IOAPIC pin, GSI = pin (KVM_SET_GSI_ROUTING entries). */
-  private readonly msiRoutes = new Uint32Array(SPLIT_IOAPIC_PINS * ROUTE_WORDS);
+  private readonly msiRoutes = new Uint32Array(IOAPIC_PINS * ROUTE_WORDS);
   private readonly slots = new Map<number, Slot>();
   private readonly maxSlots: number;
   private readonly supportedCpuid: Uint32Array;
@@ -106,7 +105,7 @@ export class KvmAccel implements AccelOps {
         ]);
       }
       const k = addon.constants;
-      if (vm.checkExtension(k.KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) vm.setIdentityMapAddr(IDENTITY_MAP_ADDR);
+      if (vm.checkExtension(k.KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) vm.setIdentityMapAddr(KVM_IDENTITY_MAP_ADDR);
       vm.setTssAddr(TSS_ADDR);
       const accel = new KvmAccel(addon, kvm, vm, opts);
       if (accel.irqchipSplit) accel.createSplitIrqchip();
@@ -235,7 +234,7 @@ export class KvmAccel implements AccelOps {
     for (let gsi = 0; gsi < 16; gsi++) {
       routes.push(gsi, k.KVM_IRQ_ROUTING_IRQCHIP, gsi < 8 ? k.KVM_IRQCHIP_PIC_MASTER : k.KVM_IRQCHIP_PIC_SLAVE, gsi % 8, 0, 0);
     }
-    for (let gsi = 0; gsi < SPLIT_IOAPIC_PINS; gsi++) {
+    for (let gsi = 0; gsi < IOAPIC_PINS; gsi++) {
       if (gsi === 2) continue;
       routes.push(gsi, k.KVM_IRQ_ROUTING_IRQCHIP, k.KVM_IRQCHIP_IOAPIC, gsi === 0 ? 2 : gsi, 0, 0);
     }
@@ -249,13 +248,13 @@ export class KvmAccel implements AccelOps {
   private createSplitIrqchip(): void {
     const k = this.addon.constants;
     try {
-      this.vm.enableCap(k.KVM_CAP_SPLIT_IRQCHIP, [SPLIT_IOAPIC_PINS]);
+      this.vm.enableCap(k.KVM_CAP_SPLIT_IRQCHIP, [IOAPIC_PINS]);
     } catch (err) {
       if (!isKvmSyscallError(err)) throw err;
       // QEMU's kvm_arch_irqchip_create wording.
       throw new KvmInitError(`Could not enable split irqchip mode: ${err.description}`);
     }
-    for (let pin = 0; pin < SPLIT_IOAPIC_PINS; pin++) {
+    for (let pin = 0; pin < IOAPIC_PINS; pin++) {
       this.msiRoutes.set([pin, k.KVM_IRQ_ROUTING_MSI, 0, 0, 0, 0], pin * ROUTE_WORDS);
     }
     this.commitMsiRoutes();

@@ -8,51 +8,33 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadMachineBuilder } from "../../../src/daemon/machine-builder.js";
-import { MachineRuntime } from "../../../src/daemon/machine-runtime.js";
 import { kvmSkipReason } from "./guest-harness.js";
+import { closeRunningMachines, startRunningMachine, until } from "./running-machine.js";
 
 const GUEST = join(import.meta.dirname, "../../guests/nmi-bios.bin");
 const skip = kvmSkipReason();
 if (skip) console.warn(`test/accel/kvm/kvm-nmi.test.ts: the kvm cases are skipped: ${skip}`);
 
 let dir: string | undefined;
-const live: MachineRuntime[] = [];
 afterEach(() => {
-  for (const r of live.splice(0)) r.runControl.close();
+  closeRunningMachines();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
 
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (const start = Date.now(); !pred(); ) {
-    if (Date.now() - start > 60_000) throw new Error(`no ${what} after 60 s`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function nmiRun(accel: string): Promise<{ exit: number | undefined; serial: string }> {
   dir = mkdtempSync(join(tmpdir(), "qomd-nmi-"));
   const serial = join(dir, "serial");
-  const builder = await loadMachineBuilder();
-  const instance = await builder.createMachine(
-    ["-M", "pc", "-nodefaults", "-display", "none", "-accel", accel, "-bios", GUEST, "-serial", `file:${serial}`,
-      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
-    { prog: "qemu-system-x86_64" },
-  );
-  const exits: Array<number | undefined> = [];
-  const rt = new MachineRuntime(instance, { onEvent: () => {}, onExit: (s) => exits.push(s), deviceAdd: () => {} });
-  live.push(rt);
-  rt.start();
+  const m = await startRunningMachine(["-M", "pc", "-nodefaults", "-display", "none", "-accel", accel, "-bios", GUEST,
+    "-serial", `file:${serial}`, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
   const text = () => (existsSync(serial) ? readFileSync(serial, "latin1") : "");
   await until(() => text().includes("waiting for an NMI\r\n"), `"waiting" from the guest under ${accel}`);
   // Halted with IF clear: nothing but an NMI gets it going.
   await new Promise((r) => setTimeout(r, 50));
-  expect(exits).toEqual([]);
-  rt.execute("human-monitor-command", { "command-line": "nmi" });
-  rt.flushAfterReply();
-  await until(() => exits.length > 0, `exit after the NMI under ${accel}`);
-  return { exit: exits[0], serial: text() };
+  expect(m.exits).toEqual([]);
+  m.hmp("nmi");
+  await until(() => m.exits.length > 0, `exit after the NMI under ${accel}`);
+  return { exit: m.exits[0], serial: text() };
 }
 
 const WANT = { exit: 67, serial: "qomd guest: waiting for an NMI\r\nqomd guest: NMI\r\n" };

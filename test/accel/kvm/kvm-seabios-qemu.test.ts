@@ -10,10 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MachineRuntime } from "../../../src/daemon/machine-runtime.js";
-import { loadMachineBuilder } from "../../../src/daemon/machine-builder.js";
 import { hostMismatch, type RecordedHost } from "../../helpers/host-cpu.js";
 import { kvmSkipReason } from "./guest-harness.js";
+import { closeRunningMachines, startRunningMachine, until } from "./running-machine.js";
 
 const SEABIOS = "/usr/share/seabios/bios-256k.bin";
 const capture = JSON.parse(
@@ -24,10 +23,8 @@ const skip = kvmSkipReason() ?? (existsSync(SEABIOS) ? undefined : `${SEABIOS} i
 if (skip) console.warn(`test/accel/kvm/kvm-seabios-qemu.test.ts skipped: ${skip}`);
 
 let dir: string | undefined;
-let rt: MachineRuntime | undefined;
 afterEach(() => {
-  rt?.runControl.close();
-  rt = undefined;
+  closeRunningMachines();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -36,18 +33,9 @@ describe.skipIf(skip !== undefined)(`SeaBIOS on kvm against QEMU 7.2 on kvm${ski
   it("the debug log to 'No bootable device.' is QEMU's, line for line", async () => {
     dir = mkdtempSync(join(tmpdir(), "kvm-seabios-"));
     const log = join(dir, "debugcon.log");
-    const builder = await loadMachineBuilder();
-    const instance = await builder.createMachine(
-      [...capture.argv, "-chardev", `file,id=d,path=${log}`, "-device", "isa-debugcon,iobase=0x402,chardev=d"],
-      { prog: "qemu-system-x86_64" },
-    );
-    rt = new MachineRuntime(instance, { onEvent: () => {}, onExit: () => {}, deviceAdd: () => {} });
-    rt.start();
+    await startRunningMachine([...capture.argv, "-chardev", `file,id=d,path=${log}`, "-device", "isa-debugcon,iobase=0x402,chardev=d"]);
     const text = () => (existsSync(log) ? readFileSync(log, "latin1") : "");
-    for (const start = Date.now(); !text().includes("No bootable device.\n"); ) {
-      if (Date.now() - start > 90_000) throw new Error(`no "No bootable device." after 90 s:\n${text()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => text().includes("No bootable device.\n"), '"No bootable device."');
     const upTo = (s: string) => s.slice(0, s.indexOf("No bootable device.\n")).split("\n");
     expect(upTo(text())).toEqual(upTo(capture.log));
   }, 120_000);

@@ -9,9 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadMachineBuilder } from "../../../src/daemon/machine-builder.js";
-import { MachineRuntime } from "../../../src/daemon/machine-runtime.js";
 import { kvmSkipReason } from "./guest-harness.js";
+import { closeRunningMachines, startRunningMachine, until } from "./running-machine.js";
 
 const SEABIOS = "/usr/share/seabios/bios-256k.bin";
 const skip = kvmSkipReason() ?? (existsSync(SEABIOS) ? undefined : `${SEABIOS} is missing (apt-get install seabios)`);
@@ -22,49 +21,29 @@ const PVCLOCK_FLAGS_OFFSET = 29;
 const PVCLOCK_GUEST_STOPPED = 2;
 
 let dir: string | undefined;
-let rt: MachineRuntime | undefined;
 afterEach(() => {
-  rt?.runControl.close();
-  rt = undefined;
+  closeRunningMachines();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (const start = Date.now(); !pred(); ) {
-    if (Date.now() - start > 90_000) throw new Error(`no ${what} after 90 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(skip !== undefined)(`kvmclock and a paused VM${skip ? ` (skipped: ${skip})` : ""}`, () => {
   it("after stop and cont the guest's kvmclock page says the VM was stopped", async () => {
     dir = mkdtempSync(join(tmpdir(), "kvmclock-pause-"));
     const log = join(dir, "debugcon.log");
-    const builder = await loadMachineBuilder();
-    const instance = await builder.createMachine(
-      ["-M", "pc", "-nodefaults", "-accel", "kvm", "-display", "none", "-chardev", `file,id=d,path=${log}`, "-device", "isa-debugcon,iobase=0x402,chardev=d"],
-      { prog: "qemu-system-x86_64" },
-    );
-    rt = new MachineRuntime(instance, { onEvent: () => {}, onExit: () => {}, deviceAdd: () => {} });
-    rt.start();
+    const m = await startRunningMachine(["-M", "pc", "-nodefaults", "-accel", "kvm", "-display", "none",
+      "-chardev", `file,id=d,path=${log}`, "-device", "isa-debugcon,iobase=0x402,chardev=d"]);
     const text = () => (existsSync(log) ? readFileSync(log, "latin1") : "");
     await until(() => text().includes("No bootable device.\n"), '"No bootable device."');
     const at = /kvmclock: at (0x[0-9a-f]+) /.exec(text());
     expect(at, "SeaBIOS registers a kvmclock page").not.toBeNull();
-    const hmp = (line: string): string => {
-      const r = rt!.execute("human-monitor-command", { "command-line": line });
-      rt!.flushAfterReply();
-      if (!r.ok) throw new Error(JSON.stringify(r));
-      return String(r.value);
-    };
     const flags = (): number => {
-      const out = hmp(`xp /1bx ${Number(at![1]) + PVCLOCK_FLAGS_OFFSET}`);
+      const out = m.hmp(`xp /1bx ${Number(at![1]) + PVCLOCK_FLAGS_OFFSET}`);
       return Number(/: (0x[0-9a-f]+)/.exec(out)![1]);
     };
     expect(flags() & PVCLOCK_GUEST_STOPPED).toBe(0);
-    hmp("stop");
-    hmp("cont");
+    m.hmp("stop");
+    m.hmp("cont");
     // KVM writes the bit at the vCPU's next entry; SeaBIOS keeps running (its timer wakes it).
     await until(() => (flags() & PVCLOCK_GUEST_STOPPED) !== 0, "PVCLOCK_GUEST_STOPPED in the kvmclock page");
   }, 120_000);
